@@ -1,0 +1,56 @@
+#pragma once
+// The pipeline, one tensor per step: bytes -> tensor -> matrices -> eigenvalues -> fit -> metrics.
+// The CLI and the wasm binding both drive it; neither knows what happens inside a step.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "fit/powerlaw_fit.h"
+#include "formats/model_input.h"
+#include "layers/layer_plan.h"
+
+namespace ws {
+
+class ThreadPool;
+
+struct AnalyzeOptions {
+  LayerOptions layers;
+  PowerLawOptions powerlaw;
+  bool fit_tpl = false;        // --fit tpl: also fit the truncated power law and compare
+  bool mp_fit = true;
+  bool detx = true;
+  bool randomize = false;      // rand_distance from the element-shuffled matrix
+  uint64_t seed = 42;          // shuffle seed (splitmix64), reproducible everywhere
+  bool spectra = true;         // keep plot data (histograms, KS curve, eigenvalues) per layer
+  int threads = 0;             // 0: all cores
+};
+
+class Analysis {
+ public:
+  Analysis(ModelInput model, AnalyzeOptions options);
+  ~Analysis();
+
+  size_t num_tensors() const;
+  size_t next_index() const;   // tensors done so far
+  bool done() const;
+  const ModelInput& model() const;
+  // Name of the tensor the next step() reads.
+  std::string next_name() const;
+
+  // Analyzes the next tensor. Returns {"kind": "layer", "layer": {...}} or
+  // {"kind": "skipped", "skipped": {...}} or {"kind": "ignored"} (not a layer candidate).
+  // Bad bytes for one tensor (NaN, Inf, all zero, ...) skip that layer with a reason;
+  // a broken file throws InputError.
+  nlohmann::json step();
+
+  // The report so far (schema: docs/report-schema.md).
+  nlohmann::json report() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace ws

@@ -1,0 +1,19 @@
+#pragma once
+// Truncated power law p(x) ~ x^-alpha e^(-lambda x), x >= xmin, and the log-likelihood-ratio test
+// against the pure power law (research/powerlaw.md section 2).
+#include <vector>
+
+namespace ws {
+
+struct TruncatedPowerLawFit {
+  bool ok = false;
+  double alpha = 0, lambda = 0, loglik = 0;
+  double pl_loglik = 0;           // pure power law on the same tail (Hill alpha)
+  double R = 0, p = 1;            // powerlaw's distribution_compare(power_law, truncated_power_law,
+                                  // normalized_ratio=True): R < 0 favours the TPL; nested (Wilks) p
+};
+
+// tail: the data x >= xmin (any order).
+TruncatedPowerLawFit fit_truncated_power_law(const std::vector<double>& tail, double xmin);
+
+}  // namespace ws
