@@ -100,6 +100,9 @@ nlohmann::json Analysis::report() const {
   nlohmann::json summary = summarize(s_->layers, s_->skipped.size(), s_->ignored);
   summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s_->start).count();
   summary["complete"] = done();
+  // A lone matrix (TF-IDF, embeddings): its latent rank K is the number of eigenpairs in the tail.
+  if (s_->model.format == "npy" && s_->layers.size() == 1 && s_->layers[0]["status"] == "success")
+    summary["latent_rank_K"] = s_->layers[0]["num_pl_spikes"];
   return {{"format", "weightscope-report"},
           {"version", 1},
           {"generator", "weightscope 0.1.0"},

@@ -139,6 +139,8 @@ void print_table(const nlohmann::json& report) {
   if (sum.contains("alpha")) std::printf(", mean alpha %.3f, mean alpha-hat %.3f", sum["alpha"].get<double>(),
                                          sum["alpha_weighted"].get<double>());
   std::printf("\n");
+  if (sum.contains("latent_rank_K"))
+    std::printf("latent rank K = %lld (eigenpairs in the power-law tail)\n", sum["latent_rank_K"].get<long long>());
 }
 
 }  // namespace
