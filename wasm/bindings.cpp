@@ -1,0 +1,122 @@
+// Embind bindings: the browser drives the same ws::Analysis as the CLI, one tensor per call, so
+// the page can post progress and results between calls. Only binding code lives here; results
+// cross the boundary as JSON text (the report schema), errors as JS Error messages.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.h"
+#include "file_source.h"
+#include "io/input_error.h"
+#include "report/csv.h"
+
+namespace {
+
+using emscripten::val;
+
+// Runs f; a C++ exception becomes a JS Error with a readable message. The throw happens after the
+// catch block has finished, so the C++ exception object is released before JS unwinds the stack.
+template <class F>
+auto to_js_errors(F&& f) -> decltype(f()) {
+  std::string message;
+  try {
+    return f();
+  } catch (const ws::InputError& e) {
+    message = e.what();
+  } catch (const std::bad_alloc&) {
+    message = "out of memory: this layer does not fit in the 4 GB of WebAssembly memory";
+  } catch (const std::exception& e) {
+    message = std::string("internal error: ") + e.what();
+  }
+  val::global("Error").new_(message).throw_();
+}
+
+// Options the page may set; every other field keeps the CLI's default.
+ws::AnalyzeOptions parse_options(const std::string& text) {
+  ws::AnalyzeOptions o;
+  const nlohmann::json j = text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text);
+  o.threads = j.value("threads", 1);
+  o.spectra = j.value("spectra", true);
+  o.layers.min_evals = j.value("min_evals", o.layers.min_evals);
+  o.layers.max_evals = j.value("max_evals", o.layers.max_evals);
+  o.layers.max_N = j.value("max_N", o.layers.max_N);
+  o.layers.conv2d_norm = j.value("conv2d_norm", o.layers.conv2d_norm);
+  o.mp_fit = j.value("mp_fit", o.mp_fit);
+  o.detx = j.value("detX", o.detx);
+  o.fit_tpl = j.value("fit", std::string("pl")) == "tpl";
+  if (j.value("xmin_convention", std::string("weightwatcher")) == "powerlaw")
+    o.powerlaw.convention = ws::XminConvention::Powerlaw;
+  const std::string fingers = j.value("fix_fingers", std::string("none"));
+  if (fingers == "xmin_peak") o.powerlaw.fix_fingers = ws::Fingers::XminPeak;
+  if (fingers == "clip_xmax") o.powerlaw.fix_fingers = ws::Fingers::ClipXmax;
+  o.randomize = j.value("randomize", false);
+  o.seed = j.value("seed", o.seed);
+  return o;
+}
+
+// One analysis over browser Files. files: a JS array of File/Blob objects whose `name` is used;
+// index_json: the text of model.safetensors.index.json, or "" when there is none.
+class BrowserAnalysis {
+ public:
+  explicit BrowserAnalysis(std::unique_ptr<ws::Analysis> analysis) : analysis_(std::move(analysis)) {}
+
+  // A factory, not a constructor: a JS error thrown out of an Embind constructor would leak the object.
+  static BrowserAnalysis* open(val files, std::string index_json, std::string options_json) {
+    return to_js_errors([&] {
+      std::vector<std::unique_ptr<ws::ByteSource>> sources;
+      const unsigned n = files["length"].as<unsigned>();
+      for (unsigned i = 0; i < n; ++i) {
+        val f = files[i];
+        sources.push_back(ws::browser_file_source(f, f["name"].as<std::string>()));
+      }
+      std::optional<std::string> index;
+      if (!index_json.empty()) index = std::move(index_json);
+      return new BrowserAnalysis(std::make_unique<ws::Analysis>(ws::open_model(std::move(sources), index),
+                                                                parse_options(options_json)));
+    });
+  }
+
+  // {"files", "format", "total_bytes", "metadata", "tensors": [{"name", "nbytes"}]}: what progress needs.
+  std::string model() const {
+    const ws::ModelInput& m = analysis_->model();
+    nlohmann::json tensors = nlohmann::json::array();
+    for (const auto& t : m.tensors) tensors.push_back({{"name", t.name}, {"nbytes", t.nbytes}});
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& s : m.sources) files.push_back(s->name());
+    return nlohmann::json{{"files", files}, {"format", m.format}, {"total_bytes", m.total_bytes},
+                          {"metadata", m.metadata}, {"tensors", tensors}}
+        .dump();
+  }
+
+  size_t num_tensors() const { return analysis_->num_tensors(); }
+  size_t next_index() const { return analysis_->next_index(); }
+  bool done() const { return analysis_->done(); }
+  std::string step() { return to_js_errors([&] { return analysis_->step().dump(); }); }
+  std::string report() const { return to_js_errors([&] { return analysis_->report().dump(); }); }
+
+ private:
+  std::unique_ptr<ws::Analysis> analysis_;
+};
+
+std::string report_csv(std::string report_json) {
+  return to_js_errors([&] { return ws::report_csv(nlohmann::json::parse(report_json)); });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(weightscope) {
+  emscripten::class_<BrowserAnalysis>("Analysis")
+      .class_function("open", &BrowserAnalysis::open, emscripten::allow_raw_pointers())
+      .function("model", &BrowserAnalysis::model)
+      .function("numTensors", &BrowserAnalysis::num_tensors)
+      .function("nextIndex", &BrowserAnalysis::next_index)
+      .function("done", &BrowserAnalysis::done)
+      .function("step", &BrowserAnalysis::step)
+      .function("report", &BrowserAnalysis::report);
+  emscripten::function("reportCsv", &report_csv);
+}
