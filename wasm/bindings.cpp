@@ -14,6 +14,7 @@
 #include "file_source.h"
 #include "io/input_error.h"
 #include "report/csv.h"
+#include "report/summary.h"
 
 namespace {
 
@@ -96,11 +97,33 @@ class BrowserAnalysis {
   size_t num_tensors() const { return analysis_->num_tensors(); }
   size_t next_index() const { return analysis_->next_index(); }
   bool done() const { return analysis_->done(); }
-  std::string step() { return to_js_errors([&] { return analysis_->step().dump(); }); }
+  std::string step() {
+    return to_js_errors([&] {
+      const nlohmann::json r = analysis_->step();
+      const std::string kind = r.value("kind", "");
+      if (kind == "layer") {
+        nlohmann::json scalars = r["layer"];
+        scalars.erase("spectra");
+        scalar_layers_.push_back(std::move(scalars));
+      }
+      num_skipped_ += kind == "skipped";
+      num_ignored_ += kind == "ignored";
+      return r.dump();
+    });
+  }
+
+  // The report's summary of the layers done so far, without building the whole report (which
+  // carries every layer's plot data) after each step.
+  std::string summary() const {
+    return to_js_errors([&] { return ws::summarize(scalar_layers_, num_skipped_, num_ignored_).dump(); });
+  }
+
   std::string report() const { return to_js_errors([&] { return analysis_->report().dump(); }); }
 
  private:
   std::unique_ptr<ws::Analysis> analysis_;
+  nlohmann::json scalar_layers_ = nlohmann::json::array();
+  size_t num_skipped_ = 0, num_ignored_ = 0;
 };
 
 std::string report_csv(std::string report_json) {
@@ -117,6 +140,7 @@ EMSCRIPTEN_BINDINGS(weightscope) {
       .function("nextIndex", &BrowserAnalysis::next_index)
       .function("done", &BrowserAnalysis::done)
       .function("step", &BrowserAnalysis::step)
+      .function("summary", &BrowserAnalysis::summary)
       .function("report", &BrowserAnalysis::report);
   emscripten::function("reportCsv", &report_csv);
 }

@@ -1,0 +1,104 @@
+// The per-layer plots: (a) log-log ESD with the power-law fit and xmin, (b) log-linear ESD with
+// xmin and the detX point, (c) KS distance against candidate xmin, (d) tail PDF and CCDF, empirical
+// and fitted, (e) explained variance per eigenpair. Scenes are plain data (plot/plot.js draws them).
+import { mountPlot } from '../plot/plot.js';
+import { EVALS_THRESH, esd, explainedVariance, fitLine, ksCurve, logEsd, tail } from './spectra.js';
+
+const LAMBDA = 'eigenvalue \u03bb of W\u1d40W (unitless)';
+const RED = '#d62728', PURPLE = '#8e44ad', BLUE = '#3b6fb6', ORANGE = '#e67e22', GREY = '#7f8c8d';
+const BAR = 'rgba(59, 111, 182, 0.55)';
+
+const ok = layer => layer.status === 'success';
+const fmt = v => (Number.isFinite(v) ? Number(v.toPrecision(4)) : v);
+
+function esdLogLog(layer) {
+  const h = esd(layer);
+  if (!h) return null;
+  const layers = [{ type: 'bars', edges: h.edges, heights: h.density, color: BAR, label: 'ESD (log bins)' }];
+  const f = fitLine(layer);
+  if (ok(layer) && f) {
+    // The fit is normalised over the tail; on the whole ESD its density is scaled by the tail's share.
+    const binned = layer.spectra?.evals?.filter(v => v > EVALS_THRESH).length || layer.num_evals;
+    const share = layer.num_pl_spikes / binned;
+    layers.push({ type: 'line', x: f.x, y: f.pdf.map(p => p * share), color: ORANGE, label: `power law \u03b1=${fmt(layer.alpha)}` });
+    layers.push({ type: 'vline', x: layer.xmin, color: RED, label: `xmin = ${fmt(layer.xmin)}` });
+  }
+  return { title: `${layer.name}: ESD, log-log`, x: { label: LAMBDA, log: true, hover: '\u03bb' },
+           y: { label: 'density p(\u03bb)', log: true, hover: 'p' }, layers };
+}
+
+function esdLogLin(layer) {
+  const h = logEsd(layer);
+  if (!h) return null;
+  const layers = [{ type: 'bars', edges: h.edges, heights: h.counts, color: BAR, label: 'ESD of log10 \u03bb' }];
+  if (ok(layer)) layers.push({ type: 'vline', x: Math.log10(layer.xmin), color: RED, label: `log10 xmin = ${fmt(Math.log10(layer.xmin))}` });
+  if (layer.detX_val > 0)
+    layers.push({ type: 'vline', x: Math.log10(layer.detX_val), color: PURPLE, dash: [6, 4], label: `log10 detX = ${fmt(Math.log10(layer.detX_val))}` });
+  return { title: `${layer.name}: ESD, log-linear`, x: { label: 'log10 \u03bb (\u03bb: eigenvalue of W\u1d40W, unitless)', log: false, hover: 'log10 \u03bb' },
+           y: { label: 'count of eigenvalues', log: false, min: 0, hover: 'count' }, layers };
+}
+
+function ks(layer) {
+  const c = ksCurve(layer);
+  if (!c || !c.xmin.length) return null;
+  const layers = [{ type: 'line', x: c.xmin, y: c.D, color: BLUE, width: 1.5, label: 'KS distance D' }];
+  if (ok(layer)) layers.push({ type: 'marker', x: layer.xmin, y: layer.D, color: RED, label: `chosen xmin, D = ${fmt(layer.D)}` });
+  return { title: `${layer.name}: KS distance vs xmin`, x: { label: 'candidate xmin (' + LAMBDA + ')', log: true, hover: 'xmin' },
+           y: { label: 'KS distance D (unitless)', log: false, min: 0, hover: 'D' }, layers };
+}
+
+function tailPdf(layer) {
+  const t = tail(layer), f = fitLine(layer);
+  if (!t || !f) return null;
+  return { title: `${layer.name}: tail PDF (\u03bb \u2265 xmin)`, x: { label: LAMBDA, log: true, hover: '\u03bb' },
+           y: { label: 'p(\u03bb), normalised over the tail', log: true, hover: 'p' },
+           layers: [{ type: 'bars', edges: t.edges, heights: t.density, color: BAR, label: 'empirical' },
+                    { type: 'line', x: f.x, y: f.pdf, color: ORANGE, label: `fit \u03b1=${fmt(layer.alpha)}` },
+                    { type: 'vline', x: layer.xmin, color: RED, label: 'xmin' }] };
+}
+
+function tailCcdf(layer) {
+  const t = tail(layer), f = fitLine(layer);
+  if (!t || !f) return null;
+  return { title: `${layer.name}: tail CCDF`, x: { label: LAMBDA, log: true, hover: '\u03bb' },
+           y: { label: 'P(\u039b \u2265 \u03bb), over the tail', log: true, hover: 'P' },
+           layers: [{ type: 'points', x: t.x, y: t.ccdf, color: BLUE, r: 2.5, label: 'empirical' },
+                    { type: 'line', x: f.x, y: f.ccdf, color: ORANGE, label: 'fit' },
+                    { type: 'vline', x: layer.xmin, color: RED, label: 'xmin' }] };
+}
+
+function variance(layer) {
+  const v = explainedVariance(layer);
+  if (!v) return null;
+  const layers = [{ type: 'line', x: v.k, y: v.fraction, color: BLUE, width: 1.5, label: 'share of variance \u03bb_k / \u03a3\u03bb' }];
+  if (ok(layer)) {
+    layers.push({ type: 'hline', y: layer.xmin / v.total, color: RED, label: 'xmin cut' });
+    layers.push({ type: 'vline', x: layer.num_pl_spikes, color: PURPLE, dash: [6, 4], label: `K = ${layer.num_pl_spikes} (tail size)` });
+  }
+  return { title: `${layer.name}: explained variance per eigenpair`, x: { label: 'eigenpair k (largest first)', log: false, min: 0, hover: 'k' },
+           y: { label: 'explained variance share (unitless)', log: true, hover: 'share' }, layers };
+}
+
+export const PLOT_KINDS = [
+  ['esd-loglog', esdLogLog], ['esd-loglin', esdLogLin], ['ks', ks], ['tail-pdf', tailPdf],
+  ['tail-ccdf', tailCcdf], ['variance', variance],
+];
+
+// Scenes for one layer: [{kind, scene}], only those the layer has data for.
+export function layerScenes(layer) {
+  return PLOT_KINDS.map(([kind, make]) => ({ kind, scene: make(layer) })).filter(s => s.scene);
+}
+
+// Draws every plot of one layer (the report's LAYER object) into container.
+export function renderLayerPlots(layer, container) {
+  container.replaceChildren();
+  const safe = layer.name.replace(/[^\w.-]+/g, '_');
+  const scenes = layerScenes(layer);
+  if (!layer.spectra) {
+    const p = document.createElement('p');
+    p.textContent = 'This report has no plot data for this layer (analyzed with --no-spectra).';
+    container.append(p);
+  }
+  for (const { kind, scene } of scenes) mountPlot(container, scene, { kind, filename: `${safe}-${kind}` });
+  return scenes.length;
+}

@@ -1,0 +1,23 @@
+// Offline support: network first (so a rebuilt page is picked up at once), the cache when offline.
+// Only this origin's GET requests are handled; responses keep their COOP/COEP headers.
+const CACHE = 'weightscope-v1';
+const SHELL = ['./', 'index.html', 'css/app.css', 'js/app.js', 'js/worker.js', 'js/files.js',
+  'js/plot/plot.js', 'js/plot/ticks.js', 'js/report/alpha-chart.js', 'js/report/format.js',
+  'js/report/layer-plots.js', 'js/report/layer-table.js', 'js/report/skipped.js', 'js/report/spectra.js',
+  'js/report/summary.js'];
+
+self.addEventListener('install', e => {
+  e.waitUntil(caches.open(CACHE).then(c => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener('activate', e => e.waitUntil(self.clients.claim()));
+self.addEventListener('fetch', e => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== 'GET' || url.origin !== self.location.origin) return;
+  e.respondWith(fetch(e.request).then(res => {
+    if (res.ok && res.type === 'basic') {
+      const copy = res.clone();
+      caches.open(CACHE).then(c => c.put(e.request, copy));
+    }
+    return res;
+  }).catch(() => caches.match(e.request).then(r => r ?? Response.error())));
+});
