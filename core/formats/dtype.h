@@ -1,5 +1,6 @@
 #pragma once
 // Element types of safetensors / npy tensors and their conversion to float.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -31,7 +32,7 @@ inline float decode_element_f32(const uint8_t* data, Dtype d, size_t i);
 namespace dtype_detail {
 
 // F8_E4M3 ("fn": bias 7, no Inf, NaN = 0x7F/0xFF, max 448) by byte; defined in dtype.cpp.
-extern const float kF8E4M3[256];
+extern const std::array<float, 256> kF8E4M3;
 
 // Reads are memcpy so unaligned buffers are fine; the host is assumed little-endian
 // (x86, ARM, wasm), like the files.

@@ -1,0 +1,222 @@
+#include "formats/model_input.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <new>
+#include <set>
+#include <unordered_map>
+
+#include "formats/npy.h"
+#include "formats/safetensors.h"
+#include "formats/strict_json.h"
+#include "io/input_error.h"
+
+namespace ws {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kIndexWhere = "shard index (.index.json)";
+constexpr uint64_t kMaxIndexBytes = 100'000'000;  // an index lists names only; real ones are < 1 MB
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  return std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+}
+
+// By extension, or by the magic bytes when a file was renamed.
+bool is_npy(ByteSource& s) {
+  if (ends_with(s.name(), ".npy")) return true;
+  if (s.size() < 6) return false;
+  char magic[6];
+  s.read(0, magic, 6);
+  return std::memcmp(magic, "\x93NUMPY", 6) == 0;
+}
+
+// weight_map as (tensor, shard file) pairs in file order.
+std::vector<std::pair<std::string, std::string>> weight_map(const std::string& index_json) {
+  const nlohmann::ordered_json j = parse_json_strict(index_json, kIndexWhere);
+  if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
+    throw InputError(std::string(kIndexWhere) + ": has no \"weight_map\" object");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [tensor, shard] : j["weight_map"].items()) {
+    if (!shard.is_string())
+      throw InputError(std::string(kIndexWhere) + ": weight_map entry for '" + tensor + "' is not a file name");
+    out.emplace_back(tensor, shard.get<std::string>());
+  }
+  return out;
+}
+
+// Orders tensors by the index's weight_map. Tensors of the given shards that the map leaves out are
+// appended after the mapped ones in shard-name, then file order: the shards themselves are valid, and
+// analysing every given tensor is less surprising than refusing a slightly stale index.
+std::vector<TensorInfo> order_by_index(const std::string& index_json, const std::vector<std::unique_ptr<ByteSource>>& sources,
+                                       std::vector<TensorInfo> tensors) {
+  std::unordered_map<std::string, size_t> shard_of_name, tensor_of_name;
+  for (size_t i = 0; i < sources.size(); ++i) shard_of_name[sources[i]->name()] = i;
+  for (size_t i = 0; i < tensors.size(); ++i) tensor_of_name[tensors[i].name] = i;
+
+  const auto map = weight_map(index_json);
+  std::set<std::string> missing;
+  for (const auto& entry : map)
+    if (!shard_of_name.count(entry.second)) missing.insert(entry.second);
+  if (!missing.empty()) {
+    std::string list;
+    for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw InputError(std::string(kIndexWhere) + ": names shard file(s) that were not given: " + list +
+                     " (give all shards of the model together)");
+  }
+  std::vector<TensorInfo> out;
+  std::vector<bool> used(tensors.size(), false);
+  for (const auto& [tensor, shard] : map) {
+    const auto it = tensor_of_name.find(tensor);
+    if (it == tensor_of_name.end())
+      throw InputError(std::string(kIndexWhere) + ": maps tensor '" + tensor + "' to " + shard +
+                       ", which has no such tensor");
+    const TensorInfo& t = tensors[it->second];
+    if (sources[t.source_index]->name() != shard)
+      throw InputError(std::string(kIndexWhere) + ": maps tensor '" + tensor + "' to " + shard + " but it is in " +
+                       sources[t.source_index]->name());
+    used[it->second] = true;
+    out.push_back(t);
+  }
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!used[i]) out.push_back(std::move(tensors[i]));
+  return out;
+}
+
+std::string read_all(ByteSource& src, uint64_t limit) {
+  if (src.size() > limit)
+    throw InputError(src.name() + ": is " + std::to_string(src.size()) + " bytes, over the " + std::to_string(limit) +
+                     "-byte limit for an index file");
+  std::string text(static_cast<size_t>(src.size()), '\0');
+  src.read(0, text.data(), text.size());
+  return text;
+}
+
+}  // namespace
+
+ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources, const std::optional<std::string>& index_json) {
+  if (sources.empty()) throw InputError("no model files given");
+  // Name order makes shard order (and source_index) independent of how the files were listed.
+  std::stable_sort(sources.begin(), sources.end(), [](const auto& a, const auto& b) { return a->name() < b->name(); });
+  for (size_t i = 1; i < sources.size(); ++i)
+    if (sources[i]->name() == sources[i - 1]->name())
+      throw InputError("two input files are both named " + sources[i]->name());
+
+  ModelInput m;
+  for (const auto& s : sources) m.total_bytes += s->size();
+  const size_t npy = static_cast<size_t>(std::count_if(sources.begin(), sources.end(), [](const auto& s) { return is_npy(*s); }));
+  if (npy > 0) {
+    if (npy != sources.size()) throw InputError("cannot mix .npy and safetensors files in one model");
+    if (npy > 1)
+      throw InputError(std::to_string(npy) + " .npy files given; a .npy model is one matrix, give one file");
+    if (index_json) throw InputError("a shard index (.index.json) goes with safetensors shards, not with a .npy file");
+    m.format = "npy";
+    m.tensors.push_back(parse_npy(*sources[0], 0));
+  } else {
+    m.format = "safetensors";
+    std::vector<TensorInfo> tensors;
+    std::unordered_map<std::string, size_t> owner;  // tensor name -> source index
+    for (size_t i = 0; i < sources.size(); ++i) {
+      SafetensorsFile f = parse_safetensors(*sources[i], i);
+      for (TensorInfo& t : f.tensors) {
+        const auto [it, fresh] = owner.emplace(t.name, i);
+        if (!fresh)
+          throw InputError("tensor '" + t.name + "' is in both " + sources[it->second]->name() + " and " +
+                           sources[i]->name());
+        tensors.push_back(std::move(t));
+      }
+      // The first shard (in name order) wins a conflicting key; shards normally agree ("format": "pt").
+      m.metadata.insert(f.metadata.begin(), f.metadata.end());
+    }
+    m.tensors = index_json ? order_by_index(*index_json, sources, std::move(tensors)) : std::move(tensors);
+  }
+  m.sources = std::move(sources);
+  return m;
+}
+
+ModelInput open_model_paths(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  std::optional<std::string> index_path;
+  auto set_index = [&](const std::string& p) {
+    if (index_path) throw InputError("two shard indexes given: " + *index_path + " and " + p);
+    index_path = p;
+  };
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      if (ends_with(path, ".json")) set_index(path);
+      else files.push_back(path);  // a missing file is reported by open_file_source
+      continue;
+    }
+    std::vector<std::string> safetensors, indexes, npys;
+    for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!it->is_regular_file(ec)) continue;
+      const std::string p = it->path().string();
+      if (ends_with(p, ".safetensors")) safetensors.push_back(p);
+      else if (ends_with(p, ".safetensors.index.json")) indexes.push_back(p);
+      else if (ends_with(p, ".npy")) npys.push_back(p);
+    }
+    if (ec) throw InputError("cannot read folder " + path + ": " + ec.message());
+    if (indexes.size() > 1) throw InputError("folder " + path + " holds several *.safetensors.index.json; give one");
+    if (indexes.size() == 1) set_index(indexes[0]);  // its weight_map then picks the shards
+    else if (!safetensors.empty()) files.insert(files.end(), safetensors.begin(), safetensors.end());
+    else if (npys.size() == 1) files.push_back(npys[0]);
+    else if (npys.size() > 1)
+      throw InputError("folder " + path + " holds " + std::to_string(npys.size()) + " .npy files; give one file");
+    else throw InputError("folder " + path + " has no .safetensors or .npy files");
+  }
+
+  std::optional<std::string> index_json;
+  if (index_path) {
+    index_json = read_all(*open_file_source(*index_path), kMaxIndexBytes);
+    if (files.empty()) {  // only the index given: its shards are beside it
+      std::set<std::string> shards;
+      for (const auto& entry : weight_map(*index_json)) shards.insert(entry.second);
+      for (const std::string& s : shards) {
+        if (fs::path(s).filename() != fs::path(s))
+          throw InputError(std::string(kIndexWhere) + ": shard name " + s + " is not a plain file name");
+        files.push_back((fs::path(*index_path).parent_path() / s).string());
+      }
+    }
+  }
+  if (files.empty()) throw InputError("no model files given");
+  std::vector<std::unique_ptr<ByteSource>> sources;
+  for (const std::string& f : files) sources.push_back(open_file_source(f));
+  return open_model(std::move(sources), index_json);
+}
+
+std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
+  const std::string where = "tensor '" + t.name + "': ";
+  if (t.source_index >= model.sources.size())
+    throw InputError(where + "refers to input file #" + std::to_string(t.source_index) + ", which does not exist");
+  ByteSource& src = *model.sources[t.source_index];
+  if (t.offset > src.size() || t.nbytes > src.size() - t.offset)
+    throw InputError(src.name() + ": " + where + "bytes [" + std::to_string(t.offset) + ", +" +
+                     std::to_string(t.nbytes) + ") lie past the end of the " + std::to_string(src.size()) +
+                     "-byte file (did it change since it was opened?)");
+  if (t.nbytes > std::numeric_limits<size_t>::max())
+    throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
+  std::vector<uint8_t> out;
+  try {
+    out.resize(static_cast<size_t>(t.nbytes));
+  } catch (const std::bad_alloc&) {
+    throw InputError(src.name() + ": " + where + "not enough memory for its " + std::to_string(t.nbytes) + " bytes");
+  } catch (const std::length_error&) {
+    throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
+  }
+  try {
+    src.read(t.offset, out.data(), out.size());
+  } catch (const InputError& e) {
+    throw InputError(where + e.what());
+  }
+  return out;
+}
+
+}  // namespace ws
