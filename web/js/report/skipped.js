@@ -1,14 +1,21 @@
-// The tensors that were layer candidates but not analyzed, with the reason.
+// The tensors that were layer candidates but not analyzed, with the reason; folded when long.
 import { el } from './format.js';
 
 export function renderSkipped(report, container) {
   const rows = report.skipped ?? [];
   container.replaceChildren();
   if (!rows.length) return;
-  container.append(
-    el('h3', {}, `Skipped tensors (${rows.length})`),
-    el('table', { className: 'skipped' },
+  const reasons = new Map();
+  for (const r of rows) {
+    const kind = (r.reason ?? '').replace(/[\d*=<>,.\s]+$/, '').replace(/\d+/g, 'n');
+    reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
+  }
+  const details = el('details', { className: 'skipped', open: rows.length <= 10, dataset: { testid: 'skipped' } },
+    el('summary', {}, `Skipped tensors (${rows.length}): ` +
+       [...reasons].map(([k, n]) => `${n} \u00d7 ${k}`).join('; ')),
+    el('table', {},
        el('thead', {}, el('tr', {}, ...['tensor', 'shape', 'dtype', 'reason'].map(h => el('th', {}, h)))),
        el('tbody', {}, ...rows.map(r => el('tr', {}, el('td', {}, r.tensor ?? r.name),
-          el('td', {}, JSON.stringify(r.shape ?? [])), el('td', {}, r.dtype ?? ''), el('td', {}, r.reason ?? '')))))));
+          el('td', {}, JSON.stringify(r.shape ?? [])), el('td', {}, r.dtype ?? ''), el('td', {}, r.reason ?? ''))))));
+  container.append(details);
 }
