@@ -2,25 +2,52 @@
 
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "spectrum/gram.h"
+#include "spectrum/tridiagonal.h"
 
 namespace ws {
 
 namespace {
 
-// Eigenvalues of the Gram matrix of the smaller side, in double. Products of two float32 values
-// are exact in double, so the only rounding is in the sums and in the eigensolver.
-std::vector<double> matrix_eigenvalues(const MatrixView& w) {
-  const bool transpose = w.cols > w.rows;  // make columns the smaller side
-  const int64_t n = transpose ? w.cols : w.rows;
-  const int64_t m = transpose ? w.rows : w.cols;
-  Eigen::MatrixXd a(n, m);
-  for (int64_t j = 0; j < m; ++j)
-    for (int64_t i = 0; i < n; ++i) a(i, j) = transpose ? w.at(j, i) : w.at(i, j);
-  Eigen::MatrixXd x = Eigen::MatrixXd::Zero(m, m);
-  x.selfadjointView<Eigen::Lower>().rankUpdate(a.transpose());
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(x, Eigen::EigenvaluesOnly);
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// WS_SPECTRUM_TIMING=1 prints the time of each phase per matrix to stderr (for the benchmark).
+bool timing_enabled() {
+  static const bool on = [] {
+    const char* v = std::getenv("WS_SPECTRUM_TIMING");
+    return v && *v && *v != '0';
+  }();
+  return on;
+}
+
+// X = Gram of the smaller side (double), Householder tridiagonal reduction (double), then the
+// eigenvalues of the tridiagonal matrix by Eigen's implicit symmetric QR.
+std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
+  const int64_t m = spectrum::gram_size(w);
+  if (m == 0) return {};
+  const auto t0 = Clock::now();
+  std::vector<double> x(static_cast<size_t>(m * m));
+  spectrum::gram_lower(w, x.data(), m, pool);
+  const double t_gram = seconds_since(t0);
+  const auto t1 = Clock::now();
+  Eigen::VectorXd d(m), e(std::max<int64_t>(m - 1, 0));
+  spectrum::tridiagonalize(x.data(), m, m, d.data(), e.data(), pool);
+  x = std::vector<double>();  // release X before the (small) tridiagonal solve
+  const double t_tri = seconds_since(t1);
+  const auto t2 = Clock::now();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
+  es.computeFromTridiagonal(d, e, Eigen::EigenvaluesOnly);
+  const double t_qr = seconds_since(t2);
+  if (timing_enabled())
+    std::fprintf(stderr, "spectrum %lldx%lld: gram %.3f s, tridiagonal %.3f s, tridiagonal eigenvalues %.3f s\n",
+                 static_cast<long long>(w.rows), static_cast<long long>(w.cols), t_gram, t_tri, t_qr);
   std::vector<double> ev(es.eigenvalues().data(), es.eigenvalues().data() + m);
-  for (double& v : ev) v = std::max(v, 0.0);
+  for (double& v : ev) v = std::max(v, 0.0);  // X is positive semi-definite: negatives are rounding
   return ev;
 }
 
@@ -28,8 +55,16 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w) {
 
 std::vector<double> pooled_eigenvalues(const std::vector<MatrixView>& mats, ThreadPool& pool) {
   std::vector<std::vector<double>> per(mats.size());
-  pool.parallel_for(static_cast<int64_t>(mats.size()), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) per[i] = matrix_eigenvalues(mats[i]);
+  // Large matrices use the whole pool each; small ones (conv slices) run one per thread, where
+  // the kernels' own parallel_for calls then run inline.
+  constexpr int64_t kSmall = 256;
+  std::vector<size_t> small;
+  for (size_t i = 0; i < mats.size(); ++i) {
+    if (spectrum::gram_size(mats[i]) >= kSmall) per[i] = matrix_eigenvalues(mats[i], pool);
+    else small.push_back(i);
+  }
+  pool.parallel_for(static_cast<int64_t>(small.size()), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) per[small[i]] = matrix_eigenvalues(mats[small[i]], pool);
   });
   std::vector<double> all;
   for (auto& v : per) all.insert(all.end(), v.begin(), v.end());

@@ -1,0 +1,72 @@
+#include "spectrum/lower_update.h"
+
+#include <algorithm>
+
+// Let a*b+c become one FMA where the target has it (GCC's ISO mode otherwise keeps them apart);
+// FMA only rounds less.
+#if defined(__clang__)
+#pragma clang fp contract(fast)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
+namespace ws::spectrum {
+
+namespace {
+
+using simd::vd;
+constexpr int kVecs = kRowTile / simd::kLanes;  // accumulator vectors per column of the tile
+
+// One kRowTile x kGroup tile: acc = A_tile B_group^T over the whole depth, then added to C.
+// a: the tile's first row group; b: the column group. Partial tiles (matrix edge) go through a buffer.
+void micro_kernel(const double* a, const double* b, int64_t depth, double* c, int64_t ldc, int64_t nrows,
+                  int64_t ncols) {
+  vd acc[kGroup][kVecs] = {};
+  const int64_t gstride = depth * kGroup;
+  for (int64_t p = 0; p < depth; ++p) {
+    vd av[kVecs];
+    for (int v = 0; v < kVecs; ++v) {
+      const int row = v * simd::kLanes;
+      av[v] = simd::load(a + (row / kGroup) * gstride + p * kGroup + row % kGroup);
+    }
+    const double* bp = b + p * kGroup;
+#pragma GCC unroll 8
+    for (int j = 0; j < kGroup; ++j) {
+      const vd bj = simd::splat(bp[j]);
+      for (int v = 0; v < kVecs; ++v) acc[j][v] += av[v] * bj;
+    }
+  }
+  if (nrows == kRowTile && ncols == kGroup) {
+    for (int j = 0; j < kGroup; ++j)
+      for (int v = 0; v < kVecs; ++v) {
+        double* cp = c + j * ldc + v * simd::kLanes;
+        simd::store(cp, simd::load(cp) + acc[j][v]);
+      }
+    return;
+  }
+  for (int j = 0; j < ncols; ++j)
+    for (int64_t r = 0; r < nrows; ++r) c[j * ldc + r] += acc[j][r / simd::kLanes][r % simd::kLanes];
+}
+
+}  // namespace
+
+void lower_update(const double* a, const double* b, int64_t rows, int64_t depth, double* c, int64_t ldc,
+                  ThreadPool& pool) {
+  if (rows <= 0 || depth <= 0) return;
+  // Row blocks of a few tiles keep the A block in L2 while column groups stream through L1.
+  constexpr int64_t kBlock = 4 * kRowTile;
+  const int64_t nblocks = (rows + kBlock - 1) / kBlock;
+  // Bottom blocks have the most columns: hand them out first.
+  dynamic_for(pool, nblocks, [&](int64_t t) {
+    const int64_t r0 = (nblocks - 1 - t) * kBlock, r1 = std::min(rows, r0 + kBlock);
+    for (int64_t c0 = 0; c0 < r1; c0 += kGroup) {
+      const double* bg = b + (c0 / kGroup) * depth * kGroup;
+      const int64_t ncols = std::min<int64_t>(kGroup, rows - c0);
+      for (int64_t rt = std::max(r0, c0 / kRowTile * kRowTile); rt < r1; rt += kRowTile)
+        micro_kernel(a + (rt / kGroup) * depth * kGroup, bg, depth, c + c0 * ldc + rt, ldc,
+                     std::min<int64_t>(kRowTile, r1 - rt), ncols);
+    }
+  });
+}
+
+}  // namespace ws::spectrum

@@ -1,0 +1,53 @@
+#pragma once
+// The one BLAS3 kernel of the spectrum engine: C += A B^T on the lower triangle of a symmetric
+// matrix, from panels packed into micro-kernel order. Used for the Gram matrix (A = B = the
+// converted weights) and for the rank-2k trailing update of the tridiagonal reduction.
+// Double precision throughout.
+#include <cstdint>
+#include <vector>
+
+#include "spectrum/simd.h"
+#include "util/thread_pool.h"
+
+namespace ws::spectrum {
+
+// Packed panel of `rows` x `depth`: rows in groups of kGroup, each group stored p-major
+// ([p][kGroup] contiguous) so the micro-kernel streams it; rows padded with zeros to kRowTile.
+#if WS_SIMD_BYTES >= 32
+constexpr int kGroup = simd::kLanes;  // one vector per group, 3 groups per row tile
+constexpr int kGroupsPerTile = 3;
+#else
+constexpr int kGroup = 4;  // two 128-bit vectors per group: 8 accumulators fit 16 registers
+constexpr int kGroupsPerTile = 1;
+#endif
+constexpr int kRowTile = kGroup * kGroupsPerTile;
+
+inline int64_t padded_rows(int64_t rows) { return (rows + kRowTile - 1) / kRowTile * kRowTile; }
+inline size_t packed_index(int64_t r, int64_t p, int64_t depth) {
+  return static_cast<size_t>((r / kGroup) * depth * kGroup + p * kGroup + r % kGroup);
+}
+
+// C(r, c) += sum_p a(r, p) * b(c, p) for every c <= r < rows (C column-major, leading dim ldc).
+// Entries just above the diagonal (within one tile) are written too: callers ignore the upper triangle.
+// Work is split over the pool by row blocks; each C entry is written by one thread.
+void lower_update(const double* a, const double* b, int64_t rows, int64_t depth, double* c, int64_t ldc,
+                  ThreadPool& pool);
+
+// Runs fn(t) for t in [0, n) on all pool threads, tasks claimed one at a time in order (so put
+// the expensive ones first).
+template <typename Fn>
+void dynamic_for(ThreadPool& pool, int64_t n, Fn&& fn);
+
+}  // namespace ws::spectrum
+
+#include <atomic>
+
+namespace ws::spectrum {
+template <typename Fn>
+void dynamic_for(ThreadPool& pool, int64_t n, Fn&& fn) {
+  std::atomic<int64_t> next{0};
+  pool.parallel_for(std::min<int64_t>(pool.size(), n), [&](int64_t, int64_t) {
+    for (int64_t t; (t = next.fetch_add(1)) < n;) fn(t);
+  });
+}
+}  // namespace ws::spectrum

@@ -1,0 +1,38 @@
+#pragma once
+// Portable double-precision SIMD through GCC/clang vector extensions: AVX-512 / AVX natively
+// (-march=native), 128-bit lanes on SSE2, NEON and wasm simd128 (-msimd128). Scalar code
+// around these kernels stays plain C++.
+#include <cstring>
+
+namespace ws::simd {
+
+#if defined(__AVX512F__)
+#define WS_SIMD_BYTES 64
+#elif defined(__AVX__)
+#define WS_SIMD_BYTES 32
+#else
+#define WS_SIMD_BYTES 16
+#endif
+
+typedef double vd __attribute__((vector_size(WS_SIMD_BYTES)));
+constexpr int kLanes = WS_SIMD_BYTES / 8;
+
+// Unaligned load/store; memcpy compiles to one vector move.
+inline vd load(const double* p) {
+  vd v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(double* p, vd v) { std::memcpy(p, &v, sizeof v); }
+inline vd splat(double x) {  // element-wise fill (not vd{} + x, which costs an add for -0.0)
+  vd v;
+  for (int i = 0; i < WS_SIMD_BYTES / 8; ++i) v[i] = x;
+  return v;
+}
+inline double hsum(vd v) {
+  double s = 0;
+  for (int i = 0; i < kLanes; ++i) s += v[i];
+  return s;
+}
+
+}  // namespace ws::simd

@@ -1,0 +1,16 @@
+#pragma once
+// Householder reduction of a symmetric matrix to tridiagonal form, blocked like LAPACK dsytrd
+// (lower): per panel of kPanel columns a dlatrd-style panel reduction (matrix-vector products,
+// memory bound) followed by one rank-2k update of the trailing matrix (lower_update, BLAS3).
+// Backward stable in double precision like dsytrd.
+#include <cstdint>
+
+#include "util/thread_pool.h"
+
+namespace ws::spectrum {
+
+// a: n x n column-major (leading dim lda), lower triangle referenced; destroyed.
+// d: n diagonal entries, e: n-1 subdiagonal entries of T = Q^T A Q.
+void tridiagonalize(double* a, int64_t n, int64_t lda, double* d, double* e, ThreadPool& pool);
+
+}  // namespace ws::spectrum
