@@ -164,7 +164,9 @@ TEST_CASE("Gaussian matrix spectrum follows Marchenko-Pastur", "[spectrum]") {
 TEST_CASE("known singular values come back squared", "[spectrum]") {
   ws::ThreadPool pool(2);
   // Spread over 12 decades to probe relative accuracy of small eigenvalues; zero singular values too.
-  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{300, 120}, {120, 300}, {257, 257}, {1, 5}, {9, 1}}) {
+  // 700 x 600 spans several Gram depth slices, reduction panels and pool row blocks.
+  for (auto [rows, cols] :
+       {std::pair<int64_t, int64_t>{300, 120}, {120, 300}, {257, 257}, {1, 5}, {9, 1}, {700, 600}}) {
     const int64_t k = std::min(rows, cols);
     std::vector<double> s(static_cast<size_t>(k));
     for (int64_t i = 0; i < k; ++i) s[i] = std::pow(10.0, 3.0 - 6.0 * i / std::max<int64_t>(1, k - 1));
