@@ -13,7 +13,13 @@ struct TruncatedPowerLawFit {
                                   // normalized_ratio=True): R < 0 favours the TPL; nested (Wilks) p
 };
 
-// tail: the data x >= xmin (any order).
+// tail: the data x >= xmin (any order). alpha, lambda: the maximum-likelihood estimate (tight
+// Nelder-Mead); ok = false for fewer than 2 points, non-finite or below-xmin data, all points equal.
 TruncatedPowerLawFit fit_truncated_power_law(const std::vector<double>& tail, double xmin);
+
+// The same quantities at given TPL parameters (alpha > 1, lambda > 0) instead of the MLE: checks the
+// likelihood-ratio test at another optimizer's optimum (the reference stops fmin early).
+TruncatedPowerLawFit truncated_power_law_at(const std::vector<double>& tail, double xmin, double alpha,
+                                            double lambda);
 
 }  // namespace ws
