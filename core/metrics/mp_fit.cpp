@@ -37,6 +37,42 @@ double quarter_circle(double x, double sigma) {
   return nan_to_num((1 / (kPi * sigma * sigma)) * std::sqrt(4 - x * x));
 }
 
+using Iter = std::vector<double>::const_iterator;
+
+// Up to this many points sklearn's KD-tree (leaf_size 40) is a single leaf, and its KDE is a plain
+// log-space chain over the points in input order. Reproducing that rounding matters: small
+// layers have flat KDE maxima (as many kernels rising as falling), where the last bit decides
+// the peak, the reference's plausibility guard, and with it sigma_mp.
+constexpr size_t kSklearnLeafMax = 80;
+
+// sklearn's logaddexp (sklearn/neighbors/_binary_tree.pxi).
+double logaddexp(double a, double b) {
+  const double m = std::max(a, b);
+  if (m == -std::numeric_limits<double>::infinity()) return m;
+  return m + std::log(std::exp(a - m) + std::exp(b - m));
+}
+
+double sklearn_leaf_density(Iter lo, Iter hi, double x, size_t n) {
+  // Linear kernel norm in 1-D: -(logVn(1) - log 2) - log h, logVn(1) = log(pi)/2 - lgamma(3/2).
+  const double log_knorm = -((0.5 * std::log(kPi) - std::lgamma(1.5)) - std::log(2.0)) - std::log(kBandwidth);
+  double acc = -std::numeric_limits<double>::infinity();
+  for (Iter it = lo; it != hi; ++it) {
+    const double d = x - *it;
+    const double dist = std::sqrt(d * d);  // sklearn's euclidean distance in one dimension
+    if (dist < kBandwidth) acc = logaddexp(acc, std::log(1 - dist / kBandwidth));
+  }
+  return std::exp(acc + log_knorm - std::log(static_cast<double>(n)));
+}
+
+double direct_density(Iter lo, Iter hi, double x, size_t n) {
+  double k = 0.0;
+  for (Iter it = lo; it != hi; ++it) {
+    const double dist = std::abs(x - *it);
+    if (dist < kBandwidth) k += 1 - dist / kBandwidth;
+  }
+  return k / (static_cast<double>(n) * kBandwidth);
+}
+
 // The empirical density on the kept grid points, and the sigma-dependent residual.
 class DensityFit {
  public:
@@ -47,11 +83,10 @@ class DensityFit {
     for (int g = 0; g < kGrid; ++g) {
       const double x = g == kGrid - 1 ? stop : g * step;
       // sklearn KernelDensity(kernel='linear'): (1 / (n h)) sum max(0, 1 - |x - x_i| / h).
-      const auto lo = std::upper_bound(to_fit.begin(), to_fit.end(), x - kBandwidth);
-      const auto hi = std::lower_bound(lo, to_fit.end(), x + kBandwidth);
-      double k = 0.0;
-      for (auto it = lo; it != hi; ++it) k += 1 - std::abs(x - *it) / kBandwidth;
-      const double y = k / (static_cast<double>(n) * kBandwidth);
+      // Candidates within 2h; the kernels themselves test |x - x_i| < h as sklearn does.
+      const auto lo = std::lower_bound(to_fit.begin(), to_fit.end(), x - 2 * kBandwidth);
+      const auto hi = std::upper_bound(lo, to_fit.end(), x + 2 * kBandwidth);
+      const double y = n <= kSklearnLeafMax ? sklearn_leaf_density(lo, hi, x, n) : direct_density(lo, hi, x, n);
       if (y > kDensityFloor) {
         x_.push_back(x);
         y_.push_back(y);
