@@ -12,6 +12,9 @@ enum class XminConvention {
   Powerlaw        // powerlaw package 1.5: unique values but the largest; KS at unique values
 };
 
+// weightwatcher's fix_fingers (details in powerlaw_fit.cpp): XminPeak limits the xmin candidates to
+// [log10(0.95 p), 1.5 p] around the log-histogram peak p, as the reference writes it; ClipXmax refits
+// without the top 2..max_fingers-1 eigenvalues until alpha drops by finger_thresh.
 enum class Fingers { None, XminPeak, ClipXmax };
 
 struct PowerLawOptions {
@@ -33,7 +36,10 @@ struct PowerLawFit {
   std::vector<double> candidate_xmin, candidate_D, candidate_alpha;
 };
 
-// sorted_evals: ascending, all eigenvalues of the layer (the threshold is applied inside).
+// sorted_evals: ascending, all eigenvalues of the layer (the threshold is applied inside; unsorted
+// input is sorted). Fails (ok = false, failure_reason set, numbers 0) on non-finite values, fewer
+// than 2 eigenvalues above evals_thresh, or all of them equal. The scan is exact: D for every
+// candidate, O(n^2) vectorized (n = 4096: ~9 ms native, ~35 ms wasm simd128).
 PowerLawFit fit_power_law(const std::vector<double>& sorted_evals, const PowerLawOptions& opt = {});
 
 }  // namespace ws
