@@ -3,6 +3,7 @@
 // gamma function against closed forms.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -118,4 +119,22 @@ TEST_CASE("TPL failures give ok = false, never a NaN result", "[fit]") {
     CHECK(std::isfinite(two.R));
     CHECK(std::isfinite(two.p));
   }
+}
+
+TEST_CASE("exponential tail: the TPL wins clearly, its alpha pinned at powerlaw's bound alpha > 1", "[fit]") {
+  // Exp(1) shifted to start at 1: no power law at all. The unconstrained MLE would take alpha < 1;
+  // within powerlaw's range the optimum sits on alpha -> 1+.
+  ws_test::SplitMix64 r(17);
+  std::vector<double> tail;
+  for (int i = 0; i < 500; ++i) tail.push_back(1.0 - std::log(1.0 - r.uniform()));
+  const double xmin = *std::min_element(tail.begin(), tail.end());
+  const ws::TruncatedPowerLawFit f = ws::fit_truncated_power_law(tail, xmin);
+  REQUIRE(f.ok);
+  CHECK(f.alpha > 1.0);
+  CHECK(f.alpha < 1.01);
+  // Optimal along lambda (alpha at the bound): nudging lambda by 1% either way lowers the likelihood.
+  for (double k : {0.99, 1.01}) CHECK(ws::truncated_power_law_at(tail, xmin, f.alpha, k * f.lambda).loglik < f.loglik);
+  CHECK(f.loglik > f.pl_loglik);
+  CHECK(f.R < -3);  // normalised: many sigmas in favour of the TPL
+  CHECK(f.p < 1e-6);
 }
