@@ -6,6 +6,7 @@ import { createLayerTable } from './report/layer-table.js';
 import { renderLayerPlots } from './report/layer-plots.js';
 import { renderSkipped } from './report/skipped.js';
 import { renderSummary } from './report/summary.js';
+import { installShare } from './share/share-page.js';
 
 const $ = sel => document.querySelector(sel);
 const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
@@ -116,6 +117,8 @@ function onWorkerMessage(m) {
 }
 
 function analyze(files) {
+  if (share.openReportFiles(files)) return;
+  if (!worker) startWorker();
   files = relevantFiles(files);
   if (!files.length) {
     byTestId('error').textContent = 'No .safetensors, .npy or model.safetensors.index.json among the chosen files.';
@@ -195,7 +198,23 @@ byTestId('download-json').addEventListener('click', () =>
   save(new Blob([JSON.stringify(report, null, 1) + '\n'], { type: 'application/json' }), `${baseName()}.weightscope.json`));
 byTestId('download-csv').addEventListener('click', () => save(new Blob([csv], { type: 'text/csv' }), `${baseName()}.weightscope.csv`));
 
-startWorker();
+// A report from a share link or a report file: shown without a model file or the worker.
+function showReport(shown, source) {
+  if (document.body.dataset.state === 'running') cancel();
+  report = shown;
+  csv = null;
+  $('#report').hidden = false;
+  $('#model-name').textContent = (report.model.files ?? []).join(', ');
+  $('#progress-text').textContent = '';
+  $('#run-status').textContent = source === 'link' ? 'Opened from a share link.' : 'Opened from a report file.';
+  renderReport();
+  $('#layer-plots-section').hidden = true;
+  if (report.layers.length) showLayer(report.layers.find(l => l.status === 'success') ?? report.layers[0]);
+  setState('done');
+  byTestId('download-csv').disabled = true;
+}
+const share = installShare({ getReport: () => report, showReport });
+if (!share.openFromLocation()) startWorker();
 setState('idle');
 if ('serviceWorker' in navigator && location.protocol !== 'file:')
   navigator.serviceWorker.register('sw.js').catch(() => {});

@@ -1,0 +1,104 @@
+// Share links end to end: analyze a fixture, copy the share link, open it in a fresh browser
+// context that can load neither the model nor WebAssembly, and compare the table text and every
+// layer's plot data with the original report; open the downloaded .weightscope.json by file input.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FIXTURES } from '../node/helpers.mjs';
+import { compareLayerScenes } from '../node/share-helpers.mjs';
+import { analyzeFiles, openPage, tableRows } from './harness.mjs';
+
+const FIXTURE = join(FIXTURES, 'ppocrv4_rec.safetensors');
+
+// [{kind, points}] of the plots on screen.
+const figures = page => page.$$eval('#layer-plots figure', fs => fs.map(f => ({ kind: f.dataset.plotKind, points: Number(f.dataset.points) })));
+
+// A fresh context (no cache, no storage), by default one in which wasm and model files cannot load.
+async function freshContext(browser, { block = true } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
+  const blocked = [];
+  if (block) await context.route(/\.(wasm|safetensors|npy)(\?|$)|weightscope-(mt|st)\.js/, route => { blocked.push(route.request().url()); route.abort(); });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', e => errors.push(String(e)));
+  return { context, page, blocked, errors };
+}
+
+const opened = page => page.waitForFunction(() => document.body.dataset.state === 'done' && document.body.dataset.source, null, { timeout: 30000 });
+
+test('a share link renders the same report with no model file and no wasm', async () => {
+  const s = await openPage({ isolation: true });
+  try {
+    assert.equal(await analyzeFiles(s.page, FIXTURE), 'done');
+    const rows = await tableRows(s.page);
+    const shownBefore = await figures(s.page);
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('[data-testid="download-json"]')]);
+    const original = JSON.parse(readFileSync(await download.path(), 'utf8'));
+
+    await s.page.click('[data-testid="share"]');
+    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
+    const link = await s.page.inputValue('[data-testid="share-url"]');
+    console.log(`share link for ${original.layers.length} layers (${original.skipped.length} skipped): ${link.length} characters`);
+    assert.ok(link.startsWith(s.base) && /#r=[A-Za-z0-9_-]+$/.test(link), 'the results travel in the fragment only');
+
+    const f = await freshContext(s.page.context().browser());
+    try {
+      await f.page.goto(link);
+      await opened(f.page);
+      assert.equal(await f.page.evaluate(() => document.body.dataset.source), 'link');
+      assert.deepEqual(await tableRows(f.page), rows, 'the table text equals the original');
+      assert.deepEqual(await f.page.$eval('#summary', e => e.textContent), await s.page.$eval('#summary', e => e.textContent), 'summary cards');
+      assert.equal(await f.page.$$eval('#alpha-chart figure', fs => fs.length), 1, 'alpha chart drawn');
+      assert.equal(await f.page.$eval('#alpha-chart figure', e => e.dataset.points), await s.page.$eval('#alpha-chart figure', e => e.dataset.points));
+      assert.ok(await f.page.isVisible('[data-testid="share-note"]'), 'the page says what the link approximates');
+      assert.match(await f.page.textContent('[data-testid="share-note"]'), /Approximated/);
+      // The plots on screen: same kinds; the histograms, tail and variance plots hold as many
+      // points as the original's; the KS curve is drawn on a reduced grid.
+      const shown = await figures(f.page);
+      assert.deepEqual(shown.map(x => x.kind), shownBefore.map(x => x.kind));
+      shown.forEach((x, i) => (x.kind === 'ks' ? assert.ok(x.points <= shownBefore[i].points) : assert.equal(x.points, shownBefore[i].points, x.kind)));
+      // Every layer's plot data, computed by the page's own modules from the original report and
+      // from the link, at the precision the link promises.
+      const scenes = await f.page.evaluate(async orig => {
+        const { layerScenes } = await import('./js/report/layer-plots.js');
+        const { decodeShare, shareParam } = await import('./js/share/codec.js');
+        const shared = await decodeShare(shareParam(location.hash));
+        return { orig: orig.layers.map(layerScenes), shared: shared.layers.map(layerScenes) };
+      }, original);
+      original.layers.forEach((l, i) => {
+        const e = l.spectra.log_esd.edges;
+        compareLayerScenes(assert, scenes.orig[i], scenes.shared[i], (e[e.length - 1] - e[0]) / (e.length - 1),
+                           l.spectra.evals.filter(v => v >= l.xmin).length, l.name);
+      });
+      // Clicking another layer draws its plots from the link too.
+      const last = original.layers[original.layers.length - 1].name;
+      for (const page of [s.page, f.page]) await page.click(`[data-testid="layer-table"] tbody tr[data-name="${last}"]`);
+      assert.deepEqual((await figures(f.page)).map(x => x.kind), (await figures(s.page)).map(x => x.kind));
+      assert.deepEqual(f.blocked, [], 'the shared page asked for no wasm and no model file');
+      assert.deepEqual(f.errors, []);
+
+      // The downloaded report opens like a model (file input), exact: no approximation note.
+      const g = await freshContext(s.page.context().browser(), { block: false });
+      try {
+        await g.page.goto(s.base);
+        await g.page.waitForFunction(() => document.body.dataset.engine);
+        await g.page.locator('[data-testid="file-input"]').setInputFiles({
+          name: download.suggestedFilename(), mimeType: 'application/json', buffer: readFileSync(await download.path()) });
+        await opened(g.page);
+        assert.equal(await g.page.evaluate(() => document.body.dataset.source), 'file');
+        assert.deepEqual(await tableRows(g.page), rows);
+        assert.ok(!(await g.page.isVisible('[data-testid="share-note"]')));
+        assert.deepEqual(await figures(g.page), shownBefore);
+        assert.deepEqual(g.errors, []);
+      } finally {
+        await g.context.close();
+      }
+    } finally {
+      await f.context.close();
+    }
+    assert.deepEqual(s.consoleErrors, []);
+  } finally {
+    await s.close();
+  }
+});

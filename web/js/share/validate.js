@@ -1,0 +1,127 @@
+// Schema checks for reports that come from outside the page: share links, dropped report files,
+// <weightscope-report> sources. Everything here is attacker-controlled input, so we check the
+// types of every field the renderers touch and bound every array, then hand the renderers only
+// reports that pass (docs/report-schema.md, version 1). Text is never interpreted as HTML anywhere
+// (the renderers use textContent), so strings are only type- and length-checked.
+
+export class ReportError extends Error {}
+
+// Bounds: well above real reports (a 7B LLM has ~230 layers, max_evals defaults to 15000).
+export const LIMITS = {
+  layers: 20000, skipped: 200000, files: 10000, string: 4096, metadata: 1000, metadataValue: 1 << 20,
+  evals: 1 << 20, bins: 10000, ks: 1 << 20, fit: 100000, shapeRank: 8,
+};
+
+const fail = (path, what) => { throw new ReportError(`Not a valid weightscope report: ${path} ${what}.`); };
+const isObject = v => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function object(v, path, optional = false) {
+  if (v === undefined && optional) return false;
+  if (!isObject(v)) fail(path, 'must be an object');
+  return true;
+}
+
+function string(v, path, { optional = true, max = LIMITS.string } = {}) {
+  if (v === undefined && optional) return;
+  if (typeof v !== 'string') fail(path, 'must be a string');
+  if (v.length > max) fail(path, `is longer than ${max} characters`);
+}
+
+// Numbers may also be null: JSON has no NaN/Infinity and the CLI writes null for them.
+function number(v, path) {
+  if (v !== undefined && v !== null && typeof v !== 'number') fail(path, 'must be a number');
+}
+
+function numbers(v, path, max) {
+  if (!Array.isArray(v)) fail(path, 'must be an array');
+  if (v.length > max) fail(path, `has more than ${max} entries`);
+  for (let i = 0; i < v.length; ++i)
+    if (v[i] !== null && typeof v[i] !== 'number') fail(`${path}[${i}]`, 'must be a number');
+}
+
+function array(v, path, max, optional = true) {
+  if (v === undefined && optional) return false;
+  if (!Array.isArray(v)) fail(path, 'must be an array');
+  if (v.length > max) fail(path, `has more than ${max} entries`);
+  return true;
+}
+
+function shape(v, path) {
+  if (!array(v, path, LIMITS.shapeRank)) return;
+  v.forEach((d, i) => { if (!Number.isSafeInteger(d) || d < 0) fail(`${path}[${i}]`, 'must be a non-negative integer'); });
+}
+
+// {a: [...n], b: [...n + extra]} pairs: histograms (edges one longer) and curves (same length).
+function pairs(v, path, [a, b], extra, max) {
+  if (!object(v, path, true)) return;
+  numbers(v[a], `${path}.${a}`, max + extra);
+  numbers(v[b], `${path}.${b}`, max);
+  if (v[a].length !== v[b].length + extra) fail(path, `needs ${a} ${extra ? 'one longer than' : 'as long as'} ${b}`);
+}
+
+function spectra(s, path) {
+  if (!object(s, path, true)) return;
+  if (s.evals !== undefined) numbers(s.evals, `${path}.evals`, LIMITS.evals);
+  pairs(s.esd, `${path}.esd`, ['edges', 'density'], 1, LIMITS.bins);
+  pairs(s.log_esd, `${path}.log_esd`, ['edges', 'counts'], 1, LIMITS.bins);
+  pairs(s.ks, `${path}.ks`, ['xmin', 'D'], 0, LIMITS.ks);
+  if (s.ks?.alpha !== undefined) numbers(s.ks.alpha, `${path}.ks.alpha`, LIMITS.ks);
+  pairs(s.fit, `${path}.fit`, ['x', 'pdf'], 0, LIMITS.fit);
+  if (s.fit) pairs(s.fit, `${path}.fit`, ['x', 'ccdf'], 0, LIMITS.fit);
+}
+
+const LAYER_STRINGS = ['name', 'tensor', 'type', 'dtype', 'status', 'warning', 'failure_reason'];
+
+function layer(l, path) {
+  object(l, path);
+  string(l.name, `${path}.name`, { optional: false });
+  for (const key of LAYER_STRINGS) string(l[key], `${path}.${key}`);
+  shape(l.shape, `${path}.shape`);
+  for (const [key, v] of Object.entries(l))
+    if (!LAYER_STRINGS.includes(key) && key !== 'shape' && key !== 'spectra') number(v, `${path}.${key}`);
+  spectra(l.spectra, `${path}.spectra`);
+}
+
+function model(m) {
+  if (!object(m, 'model', true)) return;
+  if (array(m.files, 'model.files', LIMITS.files)) m.files.forEach((f, i) => string(f, `model.files[${i}]`, { optional: false }));
+  string(m.format, 'model.format');
+  number(m.total_bytes, 'model.total_bytes');
+  number(m.num_tensors, 'model.num_tensors');
+  if (object(m.metadata, 'model.metadata', true)) {
+    const entries = Object.entries(m.metadata);
+    if (entries.length > LIMITS.metadata) fail('model.metadata', `has more than ${LIMITS.metadata} entries`);
+    for (const [k, v] of entries) string(v, 'a model.metadata value', { optional: false, max: LIMITS.metadataValue });
+  }
+}
+
+// Checks report in place and returns it; throws ReportError naming the first bad field.
+export function validateReport(report) {
+  object(report, 'the report');
+  if (report.format !== 'weightscope-report') fail('format', 'must be "weightscope-report"');
+  if (report.version !== 1) fail('version', `${JSON.stringify(report.version)} is not supported (this page reads version 1)`);
+  string(report.generator, 'generator');
+  model(report.model);
+  if (object(report.options, 'options', true))
+    for (const [k, v] of Object.entries(report.options))
+      if (!['number', 'string', 'boolean'].includes(typeof v) && v !== null) fail(`options.${k}`, 'must be a number, string or boolean');
+  if (object(report.summary, 'summary', true))
+    for (const [k, v] of Object.entries(report.summary))
+      if (typeof v !== 'boolean') number(v, `summary.${k}`);
+  array(report.layers, 'layers', LIMITS.layers, false);
+  report.layers.forEach((l, i) => layer(l, `layers[${i}]`));
+  if (array(report.skipped, 'skipped', LIMITS.skipped))
+    report.skipped.forEach((s, i) => {
+      object(s, `skipped[${i}]`);
+      for (const key of ['name', 'tensor', 'dtype', 'reason']) string(s[key], `skipped[${i}].${key}`);
+      shape(s.shape, `skipped[${i}].shape`);
+    });
+  else report.skipped = [];
+  // Set by the share-link decoder: what the link approximates (shown on the page).
+  if (object(report.shared, 'shared', true) && array(report.shared.notes, 'shared.notes', 100))
+    report.shared.notes.forEach((n, i) => string(n, `shared.notes[${i}]`, { optional: false }));
+  if (report.summary === undefined) report.summary = {};
+  if (report.model === undefined) report.model = { files: [] };
+  if (report.model.files === undefined) report.model.files = [];
+  return report;
+}
