@@ -309,7 +309,7 @@ export function expandReport(c) {
   };
   const omitted = c.omitted ?? {};
   report.shared = { notes: [
-    'Opened from a share link: the eigenvalues themselves are not in the link, so some plots are rebuilt from a compact form.',
+    'A share link (or its compact report) holds the results, not the eigenvalues themselves: some plots are rebuilt from a compact form.',
     'Exact: the summary, the table\u2019s \u03b1, D, xmin, xmax, detX \u03bb and integer columns, the ESD histograms\u2019 counts and the fitted power law; every other table value prints as in the original (at least 6 significant digits kept).',
     `Approximated: tail eigenvalues (\u03bb \u2265 xmin) are quantized to 12 bits of log10 \u03bb over the tail` +
       (notes.tailSampled ? `; of tails longer than ${TAIL_SAMPLE}, ${TAIL_SAMPLE} eigenvalues at ranks spaced geometrically from the largest are kept and the others interpolated` : '') +
