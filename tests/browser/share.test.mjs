@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIXTURES } from '../node/helpers.mjs';
 import { compareLayerScenes } from '../node/share-helpers.mjs';
-import { analyzeFiles, openPage, tableRows } from './harness.mjs';
+import { SCREENSHOTS, analyzeFiles, openPage, tableRows } from './harness.mjs';
 
 const FIXTURE = join(FIXTURES, 'ppocrv4_rec.safetensors');
 
@@ -97,6 +97,58 @@ test('a share link renders the same report with no model file and no wasm', asyn
     } finally {
       await f.context.close();
     }
+    assert.deepEqual(s.consoleErrors, []);
+  } finally {
+    await s.close();
+  }
+});
+
+test('compare: a report file and a share link side by side, with typed-in quality figures', async () => {
+  const s = await openPage({ isolation: true });
+  try {
+    // Model A as a downloaded report file, model B as a share link.
+    assert.equal(await analyzeFiles(s.page, FIXTURE), 'done');
+    const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('[data-testid="download-json"]')]);
+    const a = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(await analyzeFiles(s.page, join(FIXTURES, 'nsfwjs_mobilenet_v2.safetensors')), 'done');
+    await s.page.click('[data-testid="share"]');
+    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
+    const link = await s.page.inputValue('[data-testid="share-url"]');
+    const [downloadB] = await Promise.all([s.page.waitForEvent('download'), s.page.click('[data-testid="download-json"]')]);
+    const b = JSON.parse(readFileSync(await downloadB.path(), 'utf8'));
+
+    // The main page links to the comparison.
+    await s.page.click('a[href="compare.html"]');
+    await s.page.waitForURL(/compare\.html$/);
+    const page = s.page;
+    await page.locator('[data-testid="compare-files"]').setInputFiles({ name: download.suggestedFilename(), mimeType: 'application/json', buffer: readFileSync(await download.path()) });
+    await page.fill('[data-testid="compare-link"]', link);
+    await page.click('[data-testid="compare-add"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="compare-table"] tbody tr').length === 2);
+    const cells = await page.$$eval('[data-testid="compare-table"] tbody tr', trs => trs.map(tr =>
+      [tr.querySelector('input[type="text"]').value, tr.querySelector('[data-key="alpha"]').textContent, tr.querySelector('[data-key="alpha_weighted"]').textContent]));
+    const { num } = await import('../../web/js/report/format.js');
+    assert.deepEqual(cells, [[a.model.files[0], num(a.summary.alpha, 4), num(a.summary.alpha_weighted, 4)],
+                             [b.model.files[0], num(b.summary.alpha, 4), num(b.summary.alpha_weighted, 4)]]);
+    const fitted = r => r.layers.filter(l => l.status === 'success').length;
+    // Overlaid curves: a line and points per model.
+    assert.equal(Number(await page.$eval('figure[data-plot-kind="compare-alpha"]', f => f.dataset.points)), 2 * (fitted(a) + fitted(b)));
+    assert.equal(await page.$$eval('figure[data-plot-kind="compare-quality"]', f => f.length), 0, 'no quality plot before figures are typed');
+    await page.fill('[data-testid="quality-0"]', '0.91');
+    await page.press('[data-testid="quality-0"]', 'Enter');
+    await page.fill('[data-testid="quality-1"]', '0.87');
+    await page.press('[data-testid="quality-1"]', 'Tab');
+    await page.waitForSelector('figure[data-plot-kind="compare-quality"]');
+    assert.equal(await page.$eval('figure[data-plot-kind="compare-quality"]', f => f.dataset.points), '2');
+    await page.selectOption('[data-testid="quality-axis"]', 'alphaHat');
+    assert.match(await page.getAttribute('figure[data-plot-kind="compare-quality"] canvas', 'aria-label'), /mean α̂/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare.png'), fullPage: true });
+    // A bad link is refused with a message; the two models stay.
+    await page.fill('[data-testid="compare-link"]', 'https://example.org/#r=AAAA');
+    await page.click('[data-testid="compare-add"]');
+    await page.waitForSelector('[data-testid="error"]:not([hidden])');
+    assert.match(await page.textContent('[data-testid="error"]'), /damaged/);
+    assert.equal(await page.$$eval('[data-testid="compare-table"] tbody tr', trs => trs.length), 2);
     assert.deepEqual(s.consoleErrors, []);
   } finally {
     await s.close();
