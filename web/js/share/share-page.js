@@ -56,6 +56,8 @@ export function installShare({ getReport, showReport }) {
       status.textContent = '';
       renderShareNote(null, note);
       delete document.body.dataset.source;
+      // The address must not reopen the old shared report on reload.
+      if (shareParam(location.hash) !== null) history.replaceState(null, '', location.pathname + location.search);
     }
   }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
 
