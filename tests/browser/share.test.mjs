@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FIXTURES } from '../node/helpers.mjs';
-import { compareLayerScenes } from '../node/share-helpers.mjs';
+import { compareLayerScenes, random } from '../node/share-helpers.mjs';
 import { SCREENSHOTS, analyzeFiles, openPage, tableRows } from './harness.mjs';
 
 const FIXTURE = join(FIXTURES, 'ppocrv4_rec.safetensors');
@@ -150,6 +150,45 @@ test('compare: a report file and a share link side by side, with typed-in qualit
     assert.match(await page.textContent('[data-testid="error"]'), /damaged/);
     assert.equal(await page.$$eval('[data-testid="compare-table"] tbody tr', trs => trs.length), 2);
     assert.deepEqual(s.consoleErrors, []);
+  } finally {
+    await s.close();
+  }
+});
+
+// A compact report of `layers` layers of random (incompressible) results: a link too long to share.
+function hugeCompactReport(layers) {
+  const next = random(11);
+  const col = f => Array.from({ length: layers }, (_, i) => f(i));
+  return {
+    format: 'weightscope-share', version: 1, model: { files: ['huge.safetensors'] }, summary: { alpha: 3 },
+    layers: { name: col(i => `layer.${i}.${Math.floor(next() * 1e9).toString(36)}`), status: col(() => 'success'), type: col(() => 'dense'),
+              N: col(() => 256), M: col(() => 128), index: col(i => i), alpha: col(() => 2 + 4 * next()), xmin: col(() => 1 + next()),
+              xmax: col(() => 50 + 10 * next()), D: col(() => 0.2 * next()), num_pl_spikes: col(() => 48), num_evals: col(() => 128),
+              norm: col(() => 1000 * next()), entropy: col(() => next()) },
+    spectra: col(() => {
+      const counts = Array.from({ length: 100 }, () => Math.floor(3 * next()));
+      const n = counts.reduce((a, b) => a + b, 0), T = Math.min(48, n);
+      let q = 0;
+      const tq = Array.from({ length: T }, (_, j) => { const d = j ? Math.min(4095 - q, Math.floor(80 * next())) : 0; q += d; return d; });
+      return [-1 - next(), null, counts, n, T, null, null, tq, []];
+    }),
+  };
+}
+
+test('past 2 MB the page offers the report file instead of a link', async () => {
+  const s = await openPage({ isolation: true });
+  try {
+    await s.page.locator('[data-testid="file-input"]').setInputFiles({
+      name: 'huge.weightscope.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hugeCompactReport(12000))) });
+    await opened(s.page);
+    await s.page.click('[data-testid="share"]');
+    await s.page.waitForFunction(() => document.getElementById('share-status').textContent, null, { timeout: 60000 });
+    const length = Number(await s.page.getAttribute('[data-testid="share-url"]', 'data-length'));
+    console.log(`12000-layer report: a ${length}-character link, over the 2 MB limit`);
+    assert.ok(length > 2 * 1024 * 1024);
+    assert.equal(await s.page.inputValue('[data-testid="share-url"]'), '');
+    assert.match(await s.page.textContent('#share-status'), /more than browsers accept: use “Download JSON report”/);
+    assert.equal(await s.page.isEnabled('[data-testid="download-json"]'), true);
   } finally {
     await s.close();
   }
