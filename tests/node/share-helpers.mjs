@@ -14,7 +14,7 @@ function close(assert, got, want, tol, what) {
 
 // 12-bit log quantization of the tail: 2e-3 relative for tails of a few decades; sampled tails
 // (> 48 eigenvalues) are interpolated in their dense lower part.
-const tailTol = T => (T > 48 ? 0.05 : 2e-3);
+const tailTol = T => (T > 48 ? 0.1 : 2e-3);
 
 const byType = (scene, type) => scene.layers.filter(l => l.type === type);
 

@@ -10,9 +10,9 @@
 //   rebuilt with the core's own linspace formula);
 // - the power-law tail (lambda >= xmin): log10 lambda quantized to 12 bits over the tail's range,
 //   every eigenvalue up to TAIL_SAMPLE of them, else TAIL_SAMPLE at geometrically spaced distances
-//   from the largest (see tailRanks), interpolated in between;
+//   from the largest (see tailRanks), interpolated in between as a power law;
 //   the bulk below xmin is placed evenly inside its (exact) histogram bins; evals <= 1e-5 become 0;
-// - the KS curve: D (10 bits) at the first candidate xmin of every KS_STEP histogram bins, at the
+// - the KS curve: D (10 bits, delta-coded) at the first candidate xmin of every KS_STEP bins, at the
 //   chosen xmin and at the last candidate: ranks both sides compute from the counts, so only D is
 //   stored; the points sit at the rebuilt eigenvalues;
 // - the fitted power law is not stored: spectra.js redraws it from alpha, xmin, xmax (exact).
@@ -125,9 +125,15 @@ function packSpectra(layer) {
   if (ks?.xmin?.length && above.length === counts.reduce((x, y) => x + y, 0)) {
     const at = new Map();
     ks.xmin.forEach((x, i) => { if (!at.has(x)) at.set(x, i); });
+    // D quantized, each as the change from the previous known one (the curve is smooth-ish).
+    let previous = 0;
     kd = ksRanks(counts, T).map(r => {
       const i = at.get(above[r]);
-      return i === undefined || !Number.isFinite(ks.D[i]) ? null : Math.round(Math.max(0, Math.min(1, ks.D[i])) * QD);
+      if (i === undefined || !Number.isFinite(ks.D[i])) return null;
+      const d = Math.round(Math.max(0, Math.min(1, ks.D[i])) * QD);
+      const delta = d - previous;
+      previous = d;
+      return delta;
     });
   }
   const lo = le.edges[0], hi = le.edges[le.edges.length - 1];
@@ -240,8 +246,11 @@ function unpackSpectra(p, layer, notes, budget) {
   const binned = counts.reduce((a, b) => a + b, 0);
   if (!isInt(n, binned, LIMITS.evals) || !isInt(T, 0, binned)) bad('eigenvalue counts do not add up');
   if ((budget.evals += n) > MAX_TOTAL_EVALS) bad('too many eigenvalues in total');
-  if (!intArray(tq, TAIL_SAMPLE, -Q, Q) || !Array.isArray(kd) || kd.length > LIMITS.bins || !kd.every(d => d === null || isInt(d, 0, QD)))
+  if (!intArray(tq, TAIL_SAMPLE, -Q, Q) || !Array.isArray(kd) || kd.length > LIMITS.bins || !kd.every(d => d === null || isInt(d, -QD, QD)))
     bad('a quantized series is out of range');
+  let known = 0;
+  const D = kd.map(d => (d === null ? null : (known += d)));
+  if (D.some(d => d !== null && (d < 0 || d > QD))) bad('a KS distance is out of range');
   const edges = linspace(lo, hi, counts.length + 1);
   const out = { log_esd: { edges, counts: counts.slice() } };
 
@@ -265,14 +274,15 @@ function unpackSpectra(p, layer, notes, budget) {
       const a = edges[i], b = Math.max(a, Math.min(edges[i + 1], top));
       for (let j = 0; j < c; ++j) evals[at++] = Math.min(10 ** (a + ((j + 0.5) / c) * (b - a)), T ? ta * (1 - 1e-12) : Infinity);
     });
-    // Tail: exact ends, 12-bit log values in between, interpolated (in log) between sampled ranks.
+    // Tail: exact ends, 12-bit log values in between. Between sampled ranks, log(lambda) is
+    // interpolated linearly in log(distance from the top), as a power-law tail runs.
     const la = Math.log10(ta), lb = Math.log10(tb);
     const value = k => (k === 0 ? ta : k === Q ? tb : 10 ** (la + (k / Q) * (lb - la)));
-    const ranks = tailRanks(T);
+    const ranks = tailRanks(T), u = r => Math.log(T - r);
     for (let j = 0; j < ranks.length; ++j) {
       evals[n - T + ranks[j]] = value(q[j]);
       for (let r = ranks[j] + 1; j + 1 < ranks.length && r < ranks[j + 1]; ++r) {
-        const f = (r - ranks[j]) / (ranks[j + 1] - ranks[j]);
+        const f = (u(r) - u(ranks[j])) / (u(ranks[j + 1]) - u(ranks[j]));
         evals[n - T + r] = 10 ** ((1 - f) * Math.log10(value(q[j])) + f * Math.log10(value(q[j + 1])));
       }
     }
@@ -281,7 +291,7 @@ function unpackSpectra(p, layer, notes, budget) {
     if (kd.length) {
       const ranks = ksRanks(counts, T);
       if (ranks.length !== kd.length) bad('the KS curve does not match the histogram');
-      const keep = ranks.map((r, i) => [evals[n - binned + r], kd[i]]).filter(([, d]) => d !== null);
+      const keep = ranks.map((r, i) => [evals[n - binned + r], D[i]]).filter(([, d]) => d !== null);
       out.ks = { xmin: keep.map(([x]) => x), D: keep.map(([, d]) => d / QD) };
     }
   }
