@@ -35,6 +35,8 @@ function startWorker() {
 
 function fail(message) {
   clearInterval(tick);
+  clearTimeout(renderTimer);
+  renderTimer = null;
   const box = byTestId('error');
   box.textContent = message;
   box.hidden = false;
@@ -53,6 +55,18 @@ function renderReport() {
   table.update(report);
   renderAlphaChart(report, $('#alpha-chart'));
   renderSkipped(report, $('#skipped'));
+}
+
+// Results can arrive hundreds per second; redraw at most a few times a second while running.
+let renderTimer = null;
+function scheduleRender() {
+  if (renderTimer) return;
+  renderTimer = setTimeout(() => { renderTimer = null; renderReport(); }, 300);
+}
+function renderNow() {
+  clearTimeout(renderTimer);
+  renderTimer = null;
+  renderReport();
 }
 
 function showLayer(layer) {
@@ -89,7 +103,7 @@ function onWorkerMessage(m) {
   if (m.type === 'model') {
     report = emptyReport(m.model);
     $('#model-name').textContent = m.model.files.join(', ');
-    renderReport();
+    renderNow();
   } else if (m.type === 'progress') {
     lastProgress = m;
     showProgress();
@@ -97,7 +111,7 @@ function onWorkerMessage(m) {
     if (m.result.kind === 'layer') report.layers.push(m.result.layer);
     else report.skipped.push(m.result.skipped);
     report.summary = m.summary;
-    renderReport();
+    scheduleRender();
     if (report.layers.length === 1 && m.result.kind === 'layer') showLayer(report.layers[0]);
   } else if (m.type === 'done') {
     clearInterval(tick);
@@ -106,7 +120,7 @@ function onWorkerMessage(m) {
     lastProgress = { ...lastProgress, done: report.model.num_tensors, total: report.model.num_tensors,
                      bytesDone: report.model.total_bytes, totalBytes: report.model.total_bytes, current: '' };
     showProgress();
-    renderReport();
+    renderNow();
     document.body.dataset.seconds = String(m.elapsed);
     $('#run-status').textContent = `Done in ${duration(m.elapsed)}.`;
     if (report.layers.length) showLayer(report.layers.find(l => l.status === 'success') ?? report.layers[0]);
@@ -139,13 +153,14 @@ function analyze(files) {
   showProgress();
   clearInterval(tick);
   tick = setInterval(showProgress, 500);
-  renderReport();
+  renderNow();
   worker.postMessage({ type: 'run', files, threads, options: {} });
 }
 
 function cancel() {
   if (document.body.dataset.state !== 'running') return;
   clearInterval(tick);
+  renderNow();
   worker.terminate();
   startWorker();
   $('#run-status').textContent = `Cancelled after ${duration((performance.now() - runStart) / 1000)}; the table holds the layers done so far.`;

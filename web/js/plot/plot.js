@@ -96,15 +96,20 @@ export function drawScene(scene, g) {
   g.text(14, (box.y0 + box.y1) / 2, scene.y.label, { align: 'center', baseline: 'middle', rotate: -90, color: '#222' });
   if (scene.title) g.text(box.x0, 16, scene.title, { align: 'left', baseline: 'middle', color: '#111', bold: true });
   const legend = scene.layers.filter(l => l.label);
-  let ly = box.y0 + 10;
-  for (const l of legend) {
-    const c = Array.isArray(l.color) ? l.color[0] : l.color ?? '#3b6fb6';
-    const lx = box.x1 - 150;
-    if (l.type === 'bars' || l.type === 'hband') g.rect(lx, ly - 5, 14, 10, c);
-    else if (l.type === 'points' || l.type === 'marker') g.circle(lx + 7, ly, 4, { fill: c });
-    else g.line([[lx, ly], [lx + 14, ly]], { color: c, width: 2, dash: l.dash });
-    g.text(lx + 20, ly, l.label, { align: 'left', baseline: 'middle', color: '#222' });
-    ly += 16;
+  if (legend.length) {
+    // Text width estimated (7 px a character at 12 px): the SVG backend cannot measure text.
+    const w = 30 + 7 * Math.max(...legend.map(l => l.label.length));
+    const lx = Math.max(box.x0 + 4, box.x1 - w - 6);
+    g.rect(lx - 6, box.y0 + 4, w + 6, legend.length * 16 + 8, 'rgba(255,255,255,0.85)');
+    let ly = box.y0 + 16;
+    for (const l of legend) {
+      const c = Array.isArray(l.color) ? l.color[0] : l.color ?? '#3b6fb6';
+      if (l.type === 'bars' || l.type === 'hband') g.rect(lx, ly - 5, 14, 10, c);
+      else if (l.type === 'points' || l.type === 'marker') g.circle(lx + 7, ly, 4, { fill: c });
+      else g.line([[lx, ly], [lx + 14, ly]], { color: c, width: 2, dash: l.dash });
+      g.text(lx + 20, ly, l.label, { align: 'left', baseline: 'middle', color: '#222' });
+      ly += 16;
+    }
   }
   return L;
 }

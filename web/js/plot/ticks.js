@@ -48,13 +48,17 @@ export function ticks([lo, hi], log, count = 6) {
       for (let k = a; k <= b; k += every) out.push({ value: 10 ** k, label: powerLabel(k) });
       return out;
     }
-    // Less than two decades: 1-2-5 steps of the values themselves, labelled plainly.
-    const out = [];
-    for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); ++k)
-      for (const m of [1, 2, 5]) {
-        const v = m * 10 ** k;
-        if (v >= lo && v <= hi) out.push({ value: v, label: formatNumber(v) });
-      }
+    // Less than two decades: 1-2-5 (or, over a narrow range, every digit) times powers of ten, plainly labelled.
+    let out = [];
+    for (const mantissas of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+      out = [];
+      for (let k = Math.floor(Math.log10(lo)); k <= Math.ceil(Math.log10(hi)); ++k)
+        for (const m of mantissas) {
+          const v = m * 10 ** k;
+          if (v >= lo && v <= hi) out.push({ value: v, label: formatNumber(v) });
+        }
+      if (out.length >= 4) break;
+    }
     if (out.length >= 2) return out;
   }
   const step = niceStep(hi - lo, count);

@@ -43,7 +43,7 @@ function ks(layer) {
   if (!c || !c.xmin.length) return null;
   const layers = [{ type: 'line', x: c.xmin, y: c.D, color: BLUE, width: 1.5, label: 'KS distance D' }];
   if (ok(layer)) layers.push({ type: 'marker', x: layer.xmin, y: layer.D, color: RED, label: `chosen xmin, D = ${fmt(layer.D)}` });
-  return { title: `${layer.name}: KS distance vs xmin`, x: { label: 'candidate xmin (' + LAMBDA + ')', log: true, hover: 'xmin' },
+  return { title: `${layer.name}: KS distance vs xmin`, x: { label: 'candidate xmin: ' + LAMBDA, log: true, hover: 'xmin' },
            y: { label: 'KS distance D (unitless)', log: false, min: 0, hover: 'D' }, layers };
 }
 
@@ -70,13 +70,15 @@ function tailCcdf(layer) {
 function variance(layer) {
   const v = explainedVariance(layer);
   if (!v) return null;
-  const layers = [{ type: 'line', x: v.k, y: v.fraction, color: BLUE, width: 1.5, label: 'share of variance \u03bb_k / \u03a3\u03bb' }];
+  const layers = [{ type: 'line', x: v.k, y: v.fraction, color: BLUE, width: 1.5, label: '\u03bb_k / \u03a3\u03bb' }];
   if (ok(layer)) {
     layers.push({ type: 'hline', y: layer.xmin / v.total, color: RED, label: 'xmin cut' });
     layers.push({ type: 'vline', x: layer.num_pl_spikes, color: PURPLE, dash: [6, 4], label: `K = ${layer.num_pl_spikes} (tail size)` });
   }
+  // Null directions (shares ~1e-13) would squash the curve: the axis stops 8 decades below the top.
+  const floor = Math.max(Math.min(...v.fraction.filter(f => f > 0)), v.fraction[0] * 1e-8);
   return { title: `${layer.name}: explained variance per eigenpair`, x: { label: 'eigenpair k (largest first)', log: false, min: 0, hover: 'k' },
-           y: { label: 'explained variance share (unitless)', log: true, hover: 'share' }, layers };
+           y: { label: 'explained variance share (unitless)', log: true, min: floor / 1.5, hover: 'share' }, layers };
 }
 
 export const PLOT_KINDS = [

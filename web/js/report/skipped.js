@@ -7,7 +7,8 @@ export function renderSkipped(report, container) {
   if (!rows.length) return;
   const reasons = new Map();
   for (const r of rows) {
-    const kind = (r.reason ?? '').replace(/[\d*=<>,.\s]+$/, '').replace(/\d+/g, 'n');
+    // Group by the reason without its numbers: "num_evals M*rf = 9 < min_evals = 10" -> "num_evals M*rf < min_evals".
+    const kind = (r.reason ?? '').replace(/\s*\[[^\]]*\]/g, '').replace(/\s*=\s*[\d.e+-]+/g, '');
     reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
   }
   const details = el('details', { className: 'skipped', open: rows.length <= 10, dataset: { testid: 'skipped' } },
