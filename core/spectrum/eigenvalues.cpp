@@ -1,10 +1,12 @@
 #include "spectrum/eigenvalues.h"
 
 #include <Eigen/Eigenvalues>
+#include <Eigen/SVD>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "spectrum/gram.h"
 #include "spectrum/tridiagonal.h"
@@ -25,8 +27,27 @@ bool timing_enabled() {
   return on;
 }
 
+// Backward-error bound of the Gram route, as a multiple of m * eps * lambda_max: eigenvalues below
+// it are indistinguishable from 0 (see README.md, "Numerical zeros").
+constexpr double kZeroBound = 1.0;
+// Matrices up to this smaller side that have such eigenvalues are redone by an SVD of W.
+constexpr int64_t kExactMax = 1024;
+
+// Squared singular values of W (double, elements converted like MatrixView::at) by Eigen's
+// bidiagonal divide and conquer: absolute error ~ eps * sv_max in each singular value, like the
+// reference's LAPACK SVD, so sv far below sqrt(m * eps) * sv_max are resolved.
+std::vector<double> svd_eigenvalues(const MatrixView& w) {
+  Eigen::MatrixXd a(w.rows, w.cols);
+  for (int64_t c = 0; c < w.cols; ++c)
+    for (int64_t r = 0; r < w.rows; ++r) a(r, c) = w.at(r, c);
+  const Eigen::VectorXd s = Eigen::BDCSVD<Eigen::MatrixXd>(a).singularValues();
+  std::vector<double> ev(static_cast<size_t>(s.size()));
+  for (Eigen::Index i = 0; i < s.size(); ++i) ev[static_cast<size_t>(s.size() - 1 - i)] = s[i] * s[i];
+  return ev;
+}
+
 // X = Gram of the smaller side (double), Householder tridiagonal reduction (double), then the
-// eigenvalues of the tridiagonal matrix by Eigen's implicit symmetric QR.
+// eigenvalues of the tridiagonal matrix by Eigen's implicit symmetric QR. Sorted ascending.
 std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
   const int64_t m = spectrum::gram_size(w);
   if (m == 0) return {};
@@ -47,7 +68,10 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
     std::fprintf(stderr, "spectrum %lldx%lld: gram %.3f s, tridiagonal %.3f s, tridiagonal eigenvalues %.3f s\n",
                  static_cast<long long>(w.rows), static_cast<long long>(w.cols), t_gram, t_tri, t_qr);
   std::vector<double> ev(es.eigenvalues().data(), es.eigenvalues().data() + m);
-  for (double& v : ev) v = std::max(v, 0.0);  // X is positive semi-definite: negatives are rounding
+  const double zero = kZeroBound * double(m) * std::numeric_limits<double>::epsilon() * std::max(ev.back(), 0.0);
+  if (ev.front() < zero && m <= kExactMax) return svd_eigenvalues(w);
+  for (double& v : ev)
+    if (v < zero) v = 0.0;  // within the error bound of 0 (this also clamps rounding below 0)
   return ev;
 }
 

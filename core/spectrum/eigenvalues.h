@@ -9,7 +9,8 @@
 namespace ws {
 
 // Sorted ascending; min(rows, cols) values per matrix, all matrices concatenated before sorting.
-// Eigenvalues that round below zero are clamped to 0 (X is positive semi-definite).
+// Per matrix, eigenvalues within the Gram route's error bound of 0 (below m * eps * lambda_max) are
+// either resolved by an SVD of W (smaller side <= 1024) or returned as exactly 0; never negative.
 std::vector<double> pooled_eigenvalues(const std::vector<MatrixView>& mats, ThreadPool& pool);
 
 }  // namespace ws

@@ -197,3 +197,27 @@ TEST_CASE("matrices are pooled, sorted, and scaled", "[spectrum]") {
   REQUIRE(ev == std::vector<double>{1.0, 1.0, 6.25, 9.0});
   REQUIRE(ws::pooled_eigenvalues({}, pool).empty());
 }
+
+TEST_CASE("numerical zeros: resolved by SVD when small, exact 0 when large", "[spectrum]") {
+  ws::ThreadPool pool(2);
+  // Singular values 1..1000 with exact zeros and values below sqrt(m eps) s_max ~ 1e-7 s_max, which
+  // the Gram route cannot tell from 0. W carries its own rounding ~ eps s_max (built in double).
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{200, 150}, {1100, 1030}}) {
+    const int64_t k = std::min(rows, cols);
+    std::vector<double> s(static_cast<size_t>(k));
+    for (int64_t i = 0; i < k; ++i) s[i] = std::pow(10.0, 3.0 * i / (k - 1));
+    for (int i = 0; i < 5; ++i) s[i] = 0.0;
+    s[5] = 1e-6, s[6] = 1e-9, s[7] = 1e-12;  // 1e-9 .. 1e-15 of s_max = 1e3
+    const auto w = with_singular_values(rows, cols, s, 5 + rows);
+    const auto ev = ws::pooled_eigenvalues({f64_view(w, rows, cols)}, pool);
+    std::sort(s.begin(), s.end());
+    REQUIRE(ev.size() == s.size());
+    INFO(rows << "x" << cols);
+    if (k <= 1024) {  // SVD of W: every singular value to ~eps * s_max absolute, like the reference
+      for (size_t i = 0; i < ev.size(); ++i) REQUIRE(std::abs(std::sqrt(ev[i]) - s[i]) <= 1e-13 * s.back());
+    } else {  // Gram route: the 8 values below the bound m eps lambda_max come back as exactly 0
+      for (size_t i = 0; i < 8; ++i) REQUIRE(ev[i] == 0.0);
+      for (size_t i = 8; i < ev.size(); ++i) REQUIRE(ev[i] == Approx(s[i] * s[i]).epsilon(1e-9));
+    }
+  }
+}
