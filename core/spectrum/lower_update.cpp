@@ -1,6 +1,7 @@
 #include "spectrum/lower_update.h"
 
 #include <algorithm>
+#include <vector>
 
 // Let a*b+c become one FMA where the target has it (GCC's ISO mode otherwise keeps them apart);
 // FMA only rounds less.
@@ -18,11 +19,11 @@ using simd::vd;
 constexpr int kVecs = kRowTile / simd::kLanes;  // accumulator vectors per column of the tile
 
 // One kRowTile x kGroup tile: acc = A_tile B_group^T over the whole depth, then added to C.
-// a: the tile's first row group; b: the column group. Partial tiles (matrix edge) go through a buffer.
-void micro_kernel(const double* a, const double* b, int64_t depth, double* c, int64_t ldc, int64_t nrows,
-                  int64_t ncols) {
+// a: the tile's first row group (groups gstride apart); b: the column group. Partial tiles (matrix
+// edge) only add their valid part.
+void micro_kernel(const double* a, int64_t gstride, const double* b, int64_t depth, double* c, int64_t ldc,
+                  int64_t nrows, int64_t ncols) {
   vd acc[kGroup][kVecs] = {};
-  const int64_t gstride = depth * kGroup;
   for (int64_t p = 0; p < depth; ++p) {
     vd av[kVecs];
     for (int v = 0; v < kVecs; ++v) {
@@ -63,10 +64,41 @@ void lower_update(const double* a, const double* b, int64_t rows, int64_t depth,
       const double* bg = b + (c0 / kGroup) * depth * kGroup;
       const int64_t ncols = std::min<int64_t>(kGroup, rows - c0);
       for (int64_t rt = std::max(r0, c0 / kRowTile * kRowTile); rt < r1; rt += kRowTile)
-        micro_kernel(a + (rt / kGroup) * depth * kGroup, bg, depth, c + c0 * ldc + rt, ldc,
+        micro_kernel(a + (rt / kGroup) * depth * kGroup, depth * kGroup, bg, depth, c + c0 * ldc + rt, ldc,
                      std::min<int64_t>(kRowTile, r1 - rt), ncols);
     }
   });
+}
+
+void rank2k_update(const double* v, int64_t ldv, const double* w, int64_t ldw, int64_t rows, int64_t nb, double* c,
+                   int64_t ldc, ThreadPool& pool) {
+  if (rows <= 0 || nb <= 0) return;
+  const int64_t depth = 2 * nb, groups = padded_rows(rows) / kGroup;
+  std::vector<double> p(static_cast<size_t>(groups * kGroup * depth)), q(p.size());
+  dynamic_for(pool, groups, [&](int64_t g) {  // one row group: depth x kGroup of each operand
+    for (int64_t k = 0; k < nb; ++k)
+      for (int64_t i = 0; i < kGroup; ++i) {
+        const int64_t r = g * kGroup + i;
+        const double vr = r < rows ? v[k * ldv + r] : 0.0, wr = r < rows ? w[k * ldw + r] : 0.0;
+        p[packed_index(r, k, depth)] = vr;
+        p[packed_index(r, nb + k, depth)] = wr;
+        q[packed_index(r, k, depth)] = -wr;
+        q[packed_index(r, nb + k, depth)] = -vr;
+      }
+  });
+  lower_update(p.data(), q.data(), rows, depth, c, ldc, pool);
+}
+
+void gemm_update(const double* a, int64_t a_gstride, const double* b, int64_t b_gstride, int64_t rows,
+                 int64_t cols, int64_t depth, double* c, int64_t ldc) {
+  if (depth <= 0) return;
+  for (int64_t c0 = 0; c0 < cols; c0 += kGroup) {
+    const double* bg = b + (c0 / kGroup) * b_gstride;
+    const int64_t ncols = std::min<int64_t>(kGroup, cols - c0);
+    for (int64_t rt = 0; rt < rows; rt += kRowTile)
+      micro_kernel(a + (rt / kGroup) * a_gstride, a_gstride, bg, depth, c + c0 * ldc + rt, ldc,
+                   std::min<int64_t>(kRowTile, rows - rt), ncols);
+  }
 }
 
 }  // namespace ws::spectrum

@@ -33,6 +33,19 @@ inline size_t packed_index(int64_t r, int64_t p, int64_t depth) {
 void lower_update(const double* a, const double* b, int64_t rows, int64_t depth, double* c, int64_t ldc,
                   ThreadPool& pool);
 
+// C -= V W^T + W V^T on the lower triangle (rows x rows), V and W rows x nb column-major (leading
+// dims ldv, ldw): the symmetric rank-2nb update of both tridiagonal reductions, packed as one
+// lower_update of depth 2nb: [V W] [-W -V]^T.
+void rank2k_update(const double* v, int64_t ldv, const double* w, int64_t ldw, int64_t rows, int64_t nb, double* c,
+                   int64_t ldc, ThreadPool& pool);
+
+// C(r, c) += sum_p a(r, p) * b(c, p) for all r < rows, c < cols, on the calling thread. a and b are
+// packed like above but their groups lie a_gstride / b_gstride doubles apart (>= depth * kGroup), so
+// a depth slice of a longer packed panel can be used in place. Rows of a / cols of b padded to a
+// whole tile / group must be readable (zeros or not: only the valid part of C is written).
+void gemm_update(const double* a, int64_t a_gstride, const double* b, int64_t b_gstride, int64_t rows,
+                 int64_t cols, int64_t depth, double* c, int64_t ldc);
+
 // Runs fn(t) for t in [0, n) on all pool threads, tasks claimed one at a time in order (so put
 // the expensive ones first).
 template <typename Fn>

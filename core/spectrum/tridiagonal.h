@@ -1,8 +1,9 @@
 #pragma once
-// Householder reduction of a symmetric matrix to tridiagonal form, blocked like LAPACK dsytrd
-// (lower): per panel of kPanel columns a dlatrd-style panel reduction (matrix-vector products,
-// memory bound) followed by one rank-2k update of the trailing matrix (lower_update, BLAS3).
-// Backward stable in double precision like dsytrd.
+// Householder reduction of a symmetric matrix to tridiagonal form. Large matrices: two stages
+// (dense -> band in BLAS3 products, band_reduction.h; band -> tridiagonal by bulge chasing,
+// bulge_chasing.h). Small ones (in cache): one stage blocked like LAPACK dsytrd (lower), per panel
+// of kPanel columns a dlatrd-style panel reduction (matrix-vector products) followed by one rank-2k
+// update of the trailing matrix (lower_update). Backward stable in double precision like dsytrd.
 #include <cstdint>
 
 #include "util/thread_pool.h"

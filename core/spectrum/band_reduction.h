@@ -1,0 +1,16 @@
+#pragma once
+// First stage of the two-stage tridiagonal reduction (LAPACK dsytrd_sy2sb, lower): a symmetric
+// matrix to a band of width b by Householder similarity transforms, all in BLAS3 products.
+#include <cstdint>
+
+#include "util/thread_pool.h"
+
+namespace ws::spectrum {
+
+// a: n x n column-major (leading dim lda), lower triangle referenced, reduced in place to
+// B = Q^T A Q with B(i, j) = 0 for i - j > b. On return a(i, j) for j <= i <= j + b holds B;
+// entries further below the band are overwritten with workspace. Double precision, backward
+// stable (orthogonal transforms only).
+void reduce_to_band(double* a, int64_t n, int64_t lda, int64_t b, ThreadPool& pool);
+
+}  // namespace ws::spectrum
