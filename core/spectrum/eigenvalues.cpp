@@ -1,6 +1,5 @@
 #include "spectrum/eigenvalues.h"
 
-#include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 #include <algorithm>
 #include <chrono>
@@ -10,6 +9,7 @@
 
 #include "spectrum/gram.h"
 #include "spectrum/tridiagonal.h"
+#include "spectrum/tridiagonal_eigenvalues.h"
 
 namespace ws {
 
@@ -47,7 +47,7 @@ std::vector<double> svd_eigenvalues(const MatrixView& w) {
 }
 
 // X = Gram of the smaller side (double), Householder tridiagonal reduction (double), then the
-// eigenvalues of the tridiagonal matrix by Eigen's implicit symmetric QR. Sorted ascending.
+// eigenvalues of the tridiagonal matrix (root-free QL). Sorted ascending.
 std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
   const int64_t m = spectrum::gram_size(w);
   if (m == 0) return {};
@@ -56,18 +56,16 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
   spectrum::gram_lower(w, x.data(), m, pool);
   const double t_gram = seconds_since(t0);
   const auto t1 = Clock::now();
-  Eigen::VectorXd d(m), e(std::max<int64_t>(m - 1, 0));
-  spectrum::tridiagonalize(x.data(), m, m, d.data(), e.data(), pool);
+  std::vector<double> ev(static_cast<size_t>(m)), e(static_cast<size_t>(std::max<int64_t>(m - 1, 0)));
+  spectrum::tridiagonalize(x.data(), m, m, ev.data(), e.data(), pool);
   x = std::vector<double>();  // release X before the (small) tridiagonal solve
   const double t_tri = seconds_since(t1);
   const auto t2 = Clock::now();
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
-  es.computeFromTridiagonal(d, e, Eigen::EigenvaluesOnly);
+  spectrum::tridiagonal_eigenvalues(ev.data(), e.data(), m);
   const double t_qr = seconds_since(t2);
   if (timing_enabled())
     std::fprintf(stderr, "spectrum %lldx%lld: gram %.3f s, tridiagonal %.3f s, tridiagonal eigenvalues %.3f s\n",
                  static_cast<long long>(w.rows), static_cast<long long>(w.cols), t_gram, t_tri, t_qr);
-  std::vector<double> ev(es.eigenvalues().data(), es.eigenvalues().data() + m);
   const double zero = kZeroBound * double(m) * std::numeric_limits<double>::epsilon() * std::max(ev.back(), 0.0);
   if (ev.front() < zero && m <= kExactMax) return svd_eigenvalues(w);
   for (double& v : ev)
