@@ -19,29 +19,61 @@ namespace ws::spectrum {
 
 namespace {
 
-// Columns of the trailing matrix per task of the symmetric product: a multiple of every kRowTile.
-constexpr int64_t kSymmCols = 48;
+// Columns of the trailing matrix per task of the symmetric product (a multiple of every kRowTile):
+// the depth of its products with the diagonal side.
+constexpr int64_t kSymmCols = 96;
 // Rows per task of the tall-skinny products.
 constexpr int64_t kRowChunk = 8 * kRowTile;
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 // Packs the rows x cols column-major x (leading dim ldx) as the `a` operand of gemm_update with
-// depth = cols (row groups, p-major), rows padded with zeros to a whole tile.
-void pack_rows(const double* x, int64_t ldx, int64_t rows, int64_t cols, double* out) {
-  const int64_t prow = padded_rows(rows);
-  std::fill(out, out + prow * cols, 0.0);
-  for (int64_t c = 0; c < cols; ++c)
-    for (int64_t r = 0; r < rows; ++r) out[packed_index(r, c, cols)] = x[c * ldx + r];
+// depth = cols (row groups, p-major), rows padded with zeros to a whole tile. Row groups in parallel.
+void pack_rows(const double* x, int64_t ldx, int64_t rows, int64_t cols, double* out, ThreadPool& pool) {
+  const int64_t groups = padded_rows(rows) / kGroup;
+  dynamic_for(pool, (groups + 15) / 16, [&](int64_t t) {
+    for (int64_t g = t * 16; g < std::min(groups, t * 16 + 16); ++g) {
+      double* o = out + g * cols * kGroup;
+      const int64_t r0 = g * kGroup, nr = std::min<int64_t>(kGroup, rows - r0);
+      for (int64_t c = 0; c < cols; ++c, o += kGroup) {
+        for (int64_t i = 0; i < nr; ++i) o[i] = x[c * ldx + r0 + i];
+        for (int64_t i = nr; i < kGroup; ++i) o[i] = 0.0;
+      }
+    }
+  });
 }
 
-// Packs x^T (x: rows x cols column-major) the same way: depth = rows, one group per kGroup columns;
-// columns padded to a whole tile. Group stride rows * kGroup.
-void pack_cols(const double* x, int64_t ldx, int64_t rows, int64_t cols, double* out) {
-  const int64_t pcol = padded_rows(cols);
-  std::fill(out, out + pcol * rows, 0.0);
-  for (int64_t c = 0; c < cols; ++c)
-    for (int64_t r = 0; r < rows; ++r) out[packed_index(c, r, rows)] = x[c * ldx + r];
+// Packs x^T (x: rows x cols column-major) the same way: depth = rows, one group per kGroup columns,
+// columns padded to a whole tile; group stride rows * kGroup. Column groups in parallel (inline when
+// called from a pool task).
+void pack_cols(const double* x, int64_t ldx, int64_t rows, int64_t cols, double* out, ThreadPool& pool) {
+  dynamic_for(pool, padded_rows(cols) / kGroup, [&](int64_t g) {
+    double* o = out + g * rows * kGroup;
+    const int64_t c0 = g * kGroup, nc = std::max<int64_t>(0, std::min<int64_t>(kGroup, cols - c0));
+    for (int64_t r = 0; r < rows; ++r, o += kGroup) {
+      for (int64_t i = 0; i < nc; ++i) o[i] = x[(c0 + i) * ldx + r];
+      for (int64_t i = nc; i < kGroup; ++i) o[i] = 0.0;
+    }
+  });
+}
+
+// C (rows x cols, leading dim rows) = A B^T for a and b packed by columns (depth = k, group stride
+// k * kGroup): the depth is split over the pool, partial products summed.
+void gemm_over_depth(const double* a, const double* b, int64_t rows, int64_t cols, int64_t k, double* c,
+                     std::vector<std::vector<double>>& partial, ThreadPool& pool) {
+  const int slots = pool.size();
+  const int64_t chunk = (k + slots - 1) / slots;
+  partial.resize(slots);
+  pool.parallel_for(slots, [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      partial[s].assign(static_cast<size_t>(rows * cols), 0.0);
+      const int64_t p0 = s * chunk, depth = std::min(k, p0 + chunk) - p0;
+      if (depth > 0)
+        gemm_update(a + p0 * kGroup, k * kGroup, b + p0 * kGroup, k * kGroup, rows, cols, depth, partial[s].data(), rows);
+    }
+  });
+  std::copy(partial[0].begin(), partial[0].end(), c);
+  for (int s = 1; s < slots; ++s) axpy(1.0, partial[s].data(), c, rows * cols);
 }
 
 // C (rows x cols) += A B^T for a packed (depth), b packed (depth), rows split over the pool.
@@ -57,7 +89,7 @@ void parallel_gemm(const double* a, const double* b, int64_t rows, int64_t cols,
 
 struct Workspace {
   std::vector<double> v, vrows, vcols, t, u, ucols, y, ycols, z, m, s, small_pack;
-  std::vector<std::vector<double>> slot_y, slot_pack;
+  std::vector<std::vector<double>> slot_y, slot_pack, partial;
 };
 
 // Householder QR of the k x nb panel p (LAPACK dgeqr2) with nr reflectors: R in the upper triangle,
@@ -114,7 +146,7 @@ void symmetric_product(const double* a, int64_t lda, int64_t k, const double* uc
         const int64_t below = k - c1;
         if (below == 0) continue;
         // A(c1:, J)^T as groups of columns, depth = rows below the block.
-        pack_cols(a + c0 * lda + c1, lda, below, w, pk.data());
+        pack_cols(a + c0 * lda + c1, lda, below, w, pk.data(), pool);  // runs inline here
         gemm_update(pk.data(), below * kGroup, ucols + c1 * kGroup, ugs, w, nr, below, ys.data() + c0, k);
       }
     }
@@ -136,12 +168,12 @@ void reduce_panel(double* panel, double* a22, int64_t lda, int64_t k, int64_t b,
     std::copy(panel + j * lda + j + 1, panel + j * lda + k, ws.v.begin() + j * k + j + 1);
   }
   ws.vrows.resize(static_cast<size_t>(padded_rows(k) * nr));
-  pack_rows(ws.v.data(), k, k, nr, ws.vrows.data());
+  pack_rows(ws.v.data(), k, k, nr, ws.vrows.data(), pool);
   ws.vcols.resize(static_cast<size_t>(padded_rows(nr) * k));
-  pack_cols(ws.v.data(), k, k, nr, ws.vcols.data());
+  pack_cols(ws.v.data(), k, k, nr, ws.vcols.data(), pool);
   // T of the compact WY form (LAPACK dlarft, forward, columnwise) from the Gram matrix V^T V.
-  ws.m.assign(static_cast<size_t>(nr * nr), 0.0);
-  gemm_update(ws.vcols.data(), k * kGroup, ws.vcols.data(), k * kGroup, nr, nr, k, ws.m.data(), nr);
+  ws.m.resize(static_cast<size_t>(nr * nr));
+  gemm_over_depth(ws.vcols.data(), ws.vcols.data(), nr, nr, k, ws.m.data(), ws.partial, pool);
   ws.t.assign(static_cast<size_t>(nr * nr), 0.0);
   for (int64_t j = 0; j < nr; ++j) {
     double* tj = ws.t.data() + j * nr;
@@ -163,14 +195,13 @@ void reduce_panel(double* panel, double* a22, int64_t lda, int64_t k, int64_t b,
   ws.u.assign(static_cast<size_t>(k * nr), 0.0);
   parallel_gemm(ws.vrows.data(), ws.small_pack.data(), k, nr, nr, ws.u.data(), k, pool);
   ws.ucols.resize(static_cast<size_t>(padded_rows(nr) * k));
-  pack_cols(ws.u.data(), k, k, nr, ws.ucols.data());
+  pack_cols(ws.u.data(), k, k, nr, ws.ucols.data(), pool);
   ws.y.resize(static_cast<size_t>(k * nr));
   symmetric_product(a22, lda, k, ws.ucols.data(), nr, ws.y.data(), ws, pool);
   // M = V^T Y, S = T^T M, Z = Y - V S / 2.
   ws.ycols.resize(static_cast<size_t>(padded_rows(nr) * k));
-  pack_cols(ws.y.data(), k, k, nr, ws.ycols.data());
-  ws.m.assign(static_cast<size_t>(nr * nr), 0.0);
-  gemm_update(ws.vcols.data(), k * kGroup, ws.ycols.data(), k * kGroup, nr, nr, k, ws.m.data(), nr);
+  pack_cols(ws.y.data(), k, k, nr, ws.ycols.data(), pool);
+  gemm_over_depth(ws.vcols.data(), ws.ycols.data(), nr, nr, k, ws.m.data(), ws.partial, pool);
   ws.s.assign(static_cast<size_t>(nr * nr), 0.0);
   for (int64_t j = 0; j < nr; ++j)
     for (int64_t i = 0; i < nr; ++i) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -38,8 +39,9 @@ struct ThreadPool::Impl {
   std::mutex m;
   std::condition_variable wake, done;
   bool stopping = false;
-  uint64_t generation = 0;  // bumped per job so a worker takes each job once
-  int active = 0;           // workers still inside the current job
+  // Written under m; atomic so that waiters can poll them before sleeping.
+  std::atomic<uint64_t> generation{0};  // bumped per job so a worker takes each job once
+  std::atomic<int> active{0};           // workers still inside the current job
   // The current job.
   const std::function<void(int64_t, int64_t)>* body = nullptr;
   int64_t n = 0, chunk = 1;
@@ -63,9 +65,20 @@ struct ThreadPool::Impl {
     }
   }
 
+  // Polls cond for up to kPollMicros (yielding the core) before a caller falls back to sleeping on a
+  // condition variable: the spectrum kernels issue many short jobs back to back, and a futex wake
+  // costs more than such a job.
+  template <typename Cond>
+  static void poll(Cond cond) {
+    constexpr int kPollMicros = 50;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kPollMicros);
+    while (!cond() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  }
+
   void worker_loop() {
     uint64_t seen = 0;
     for (;;) {
+      poll([&] { return generation.load(std::memory_order_relaxed) != seen; });
       {
         std::unique_lock<std::mutex> lk(m);
         wake.wait(lk, [&] { return stopping || generation != seen; });
@@ -129,6 +142,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   }
   p.wake.notify_all();
   p.run_chunks();
+  Impl::poll([&] { return p.active.load(std::memory_order_relaxed) == 0; });
   std::unique_lock<std::mutex> lk(p.m);
   p.done.wait(lk, [&] { return p.active == 0; });
   p.body = nullptr;
