@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <unordered_set>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -29,9 +29,14 @@ std::string list_str(const std::vector<uint64_t>& v) {
 
 struct Entry {
   TensorInfo info;
-  std::vector<uint64_t> offsets;  // data_offsets as written: [begin, end), relative to the data buffer
+  uint64_t offsets[2] = {0, 0};  // data_offsets as written: [begin, end), relative to the data buffer
+  size_t n_offsets = 0;          // how many numbers data_offsets held (must be 2)
   bool has_dtype = false, has_shape = false, has_offsets = false;
 };
+
+std::string offsets_str(const Entry& e) {
+  return "[" + std::to_string(e.offsets[0]) + "," + std::to_string(e.offsets[1]) + "]";
+}
 
 // Events arrive in document order; `state_` says which value the next event is.
 class HeaderSax final : public nlohmann::json_sax<nlohmann::json> {
@@ -50,8 +55,9 @@ class HeaderSax final : public nlohmann::json_sax<nlohmann::json> {
   bool number_unsigned(number_unsigned_t v) override {
     if (state_ == State::Skip) return true;
     if (state_ != State::Array) return scalar("a number");
-    std::vector<uint64_t>& out = field_ == Field::Shape ? cur().info.shape : cur().offsets;
-    out.push_back(v);
+    Entry& e = cur();
+    if (field_ == Field::Shape) e.info.shape.push_back(v);
+    else if (e.n_offsets++ < 2) e.offsets[e.n_offsets - 1] = v;
     return true;
   }
 
@@ -115,7 +121,9 @@ class HeaderSax final : public nlohmann::json_sax<nlohmann::json> {
   bool key(string_t& k) override {
     switch (state_) {
       case State::Root:
-        if (!names_.insert(k).second) return fail("tensor name '" + k + "' appears twice in the header");
+        // Duplicate tensor names are found after the parse (sorting beats a hash set on memory);
+        // a second __metadata__ must be caught here because it is not kept as an entry.
+        if (k == "__metadata__" && std::exchange(seen_metadata_, true)) return fail("'__metadata__' appears twice");
         key_ = std::move(k);
         state_ = State::RootValue;
         return true;
@@ -148,8 +156,8 @@ class HeaderSax final : public nlohmann::json_sax<nlohmann::json> {
   bool end_array() override {
     --depth_;
     if (state_ == State::Skip) return leave_skip();
-    if (field_ == Field::Offsets && cur().offsets.size() != 2)
-      return fail(tensor_where() + "data_offsets must be [begin, end], got " + std::to_string(cur().offsets.size()) +
+    if (field_ == Field::Offsets && cur().n_offsets != 2)
+      return fail(tensor_where() + "data_offsets must be [begin, end], got " + std::to_string(cur().n_offsets) +
                   " numbers");
     state_ = State::Tensor;
     return true;
@@ -243,7 +251,7 @@ class HeaderSax final : public nlohmann::json_sax<nlohmann::json> {
   Field field_ = Field::Other;
   int depth_ = 0, skip_ = 0;
   std::string key_;
-  std::unordered_set<std::string> names_;
+  bool seen_metadata_ = false;
 };
 
 std::optional<uint64_t> checked_mul(uint64_t a, uint64_t b) {
@@ -289,23 +297,36 @@ SafetensorsFile parse_safetensors(ByteSource& src, size_t source_index) {
     throw error(sax.syntax_position ? at : 8, sax.error.empty() ? "header is not valid JSON" : sax.error);
   }
 
+  std::string().swap(header);  // not needed any more; a hostile header can be 100 MB
+  std::vector<Entry>& entries = sax.entries;
+  std::vector<size_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return entries[a].info.name < entries[b].info.name; });
+  for (size_t i = 1; i < order.size(); ++i)
+    if (entries[order[i]].info.name == entries[order[i - 1]].info.name)
+      throw error(8, "tensor name '" + entries[order[i]].info.name + "' appears twice in the header");
+
   // Contiguity walk in data-offset order: each tensor must start where the previous ended, which
   // rejects overlaps, gaps and aliasing all at once. Ties (zero-sized tensors) keep JSON order.
-  std::vector<Entry>& entries = sax.entries;
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const Entry& a, const Entry& b) { return a.offsets < b.offsets; });
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const Entry &x = entries[a], &y = entries[b];
+    return x.offsets[0] != y.offsets[0] ? x.offsets[0] < y.offsets[0] : x.offsets[1] < y.offsets[1];
+  });
   const uint64_t data_start = 8 + n;
   uint64_t end = 0;
   SafetensorsFile out;
   out.header_size = n;
   out.metadata = std::move(sax.metadata);
   out.tensors.reserve(entries.size());
-  for (Entry& e : entries) {
+  for (size_t index : order) {
+    Entry& e = entries[index];
     TensorInfo& t = e.info;
     const std::string where = file + ": tensor '" + t.name + "': ";
     const uint64_t begin = e.offsets[0], stop = e.offsets[1];
     if (begin != end || stop < begin)
-      throw InputError(where + "data_offsets " + list_str(e.offsets) + " do not follow the previous tensor's end " +
+      throw InputError(where + "data_offsets " + offsets_str(e) + " do not follow the previous tensor's end " +
                        std::to_string(end) + " (overlap or gap)");
     std::optional<uint64_t> elements = 1;
     for (uint64_t d : t.shape)
@@ -317,7 +338,7 @@ SafetensorsFile parse_safetensors(ByteSource& src, size_t source_index) {
       throw InputError(where + std::to_string(*elements) + " elements of " + dtype_name(t.dtype) +
                        " do not fill whole bytes");
     if (stop - begin != *bits / 8)
-      throw InputError(where + "data_offsets " + list_str(e.offsets) + " hold " + std::to_string(stop - begin) +
+      throw InputError(where + "data_offsets " + offsets_str(e) + " hold " + std::to_string(stop - begin) +
                        " bytes but shape " + list_str(t.shape) + " of " + dtype_name(t.dtype) + " needs " +
                        std::to_string(*bits / 8));
     end = stop;
