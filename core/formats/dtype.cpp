@@ -1,5 +1,6 @@
 #include "formats/dtype.h"
 
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -28,10 +29,18 @@ constexpr DtypeRow kDtypes[] = {
     {Dtype::F6_E3M2, "F6_E3M2", 6},    {Dtype::C64, "C64", 64},
 };
 
+// The table is in enum order so a lookup is an index.
+constexpr bool table_in_enum_order() {
+  for (size_t i = 0; i < std::size(kDtypes); ++i)
+    if (static_cast<size_t>(kDtypes[i].dtype) != i) return false;
+  return true;
+}
+static_assert(table_in_enum_order(), "kDtypes must list Dtype values in declaration order");
+
 const DtypeRow& row(Dtype d) {
-  for (const DtypeRow& r : kDtypes)
-    if (r.dtype == d) return r;
-  throw std::logic_error("unknown Dtype value " + std::to_string(static_cast<int>(d)));
+  const auto i = static_cast<size_t>(d);
+  if (i >= std::size(kDtypes)) throw std::logic_error("unknown Dtype value " + std::to_string(i));
+  return kDtypes[i];
 }
 
 // F8_E4M3FN: s eeee mmm, bias 7; e = 0 is subnormal (m * 2^-9); 0x7F/0xFF are NaN; no Inf.
