@@ -1,5 +1,5 @@
 #pragma once
-// NumPy .npy (v1-v3): one 2-D float matrix (f2/f4/f8, little or big endian, C or Fortran order).
+// NumPy .npy (v1-v3): one 2-D float matrix (little-endian f2/f4/f8, C or Fortran order).
 #include "formats/tensor_info.h"
 #include "io/byte_source.h"
 
