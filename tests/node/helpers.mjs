@@ -116,8 +116,30 @@ export function makeShards(path, parts = 2, dir = mkdtempSync(join(tmpdir(), 'ws
   return dir;
 }
 
-// Asserts two reports hold the same layers and skipped tensors: names, status, fit results
-// (alpha, D, xmin within 1e-9), every other scalar within a relative 1e-6.
+// Tolerances of the wasm-vs-native comparison. The eigenvalues agree to ~5e-16 * lambda_max (FMA and
+// SIMD width differ between -march=native and wasm SIMD128); every quantity that is a smooth function
+// of them must then agree to 1e-9. Two kinds are not smooth, measured on the fixtures:
+// - matrix_rank counts sqrt(eigenvalue) above numpy's tolerance sv_max * N * eps, but the eigenvalues
+//   of W^T W that are zero in exact arithmetic come out as +-1e-16 * lambda_max, whose square roots
+//   (1e-8 * sv_max) are far above that tolerance: on a rank-deficient layer the rank counts which of
+//   those came out positive (ppocrv4 conv2d_182: 474 vs 476). Allowed: the number of numerically zero
+//   eigenvalues. entropy divides by log(rank), so it moves with it;
+// - the Marchenko-Pastur fit takes the first minimum of a brute-force grid (the reference's
+//   scipy.optimize.brute): near-tied residuals flip the grid point (Conv1 of the f16 fixture: 1.1%).
+const MP_FIELDS = ['sigma_mp', 'W_scale', 'bulk_min', 'bulk_max', 'num_spikes', 'mp_softrank'];
+function tolerance(key, layer) {
+  if (key === 'matrix_rank') {
+    const evals = layer.spectra?.evals ?? [];
+    const top = Math.max(...evals, 0);
+    return { abs: Math.max(1, evals.filter(v => Math.abs(v) <= 1e-12 * top).length) };
+  }
+  if (key === 'entropy') return { rel: layer.matrix_rank < layer.num_evals ? 2e-2 : 1e-9 };
+  if (MP_FIELDS.includes(key)) return { rel: 5e-2, abs: 1 };
+  return { rel: 1e-9 };
+}
+
+// Asserts two reports hold the same layers and skipped tensors: names, status, warnings, the same
+// eigenvalues, and every scalar within the tolerance above (alpha, D, xmin, norms: 1e-9).
 export function compareReports(assert, got, want, label) {
   assert.deepEqual(got.layers.map(l => l.name), want.layers.map(l => l.name), `${label}: layer names`);
   assert.deepEqual(got.skipped.map(s => [s.tensor, s.reason]), want.skipped.map(s => [s.tensor, s.reason]), `${label}: skipped`);
@@ -125,11 +147,21 @@ export function compareReports(assert, got, want, label) {
     const g = got.layers[i], w = want.layers[i];
     assert.equal(g.status, w.status, `${label} ${w.name}: status`);
     assert.equal(g.warning, w.warning, `${label} ${w.name}: warning`);
+    assert.deepEqual(Object.keys(g).filter(k => k !== 'spectra').sort(), Object.keys(w).filter(k => k !== 'spectra').sort(),
+                     `${label} ${w.name}: fields`);
     for (const [key, value] of Object.entries(w)) {
       if (typeof value !== 'number' || key === 'seconds') continue;
-      const tol = ['alpha', 'D', 'xmin', 'alpha_weighted'].includes(key) ? 1e-9 : 1e-6;
-      const err = Math.abs(g[key] - value) / Math.max(1, Math.abs(value));
-      assert.ok(err <= tol, `${label} ${w.name}: ${key} = ${g[key]}, native ${value} (rel. diff ${err})`);
+      const t = tolerance(key, w);
+      const diff = Math.abs(g[key] - value);
+      const ok = (t.abs !== undefined && diff <= t.abs && Number.isInteger(value)) ||
+                 (t.rel !== undefined && diff <= t.rel * Math.max(1, Math.abs(value)));
+      assert.ok(ok, `${label} ${w.name}: ${key} = ${g[key]}, native ${value}`);
+    }
+    if (w.spectra && g.spectra) {
+      const ge = g.spectra.evals, we = w.spectra.evals, top = Math.max(...we.map(Math.abs), 1e-300);
+      assert.equal(ge.length, we.length, `${label} ${w.name}: number of eigenvalues`);
+      for (let k = 0; k < we.length; ++k)
+        assert.ok(Math.abs(ge[k] - we[k]) <= 1e-12 * top, `${label} ${w.name}: eval ${k} = ${ge[k]}, native ${we[k]}`);
     }
   }
   assert.equal(got.summary.num_layers, want.summary.num_layers, `${label}: num_layers`);

@@ -1,0 +1,182 @@
+// The page in Chromium, with cross-origin isolation (threaded build) and without (single-threaded):
+// every fixture gives the native CLI's layers, shards + index work, each plot kind draws data, the
+// downloads parse and match, bad files show a readable error and the page stays usable, Cancel
+// stops a run within a second, and no request leaves the page's own origin.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { compareReports, fixtureFiles, makeShards, nativeReport } from '../node/helpers.mjs';
+import { SCREENSHOTS, analyzeFiles, openPage, tableRows } from './harness.mjs';
+
+const timings = {};
+after(() => {
+  const path = join(SCREENSHOTS, 'timings.json');
+  let old = {};
+  try { old = JSON.parse(readFileSync(path, 'utf8')); } catch {}
+  writeFileSync(path, JSON.stringify({ ...old, ...timings }, null, 1) + '\n');
+});
+
+async function downloadJson(page, testid) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
+  return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
+}
+
+// A safetensors file of a few large random matrices: slow enough (seconds per layer) to cancel.
+function slowModel() {
+  const dir = mkdtempSync(join(tmpdir(), 'ws-slow-'));
+  const n = 1400, count = 4;
+  const header = {};
+  const chunks = [];
+  let seed = 1;
+  for (let i = 0; i < count; ++i) {
+    const data = new Float32Array(n * n);
+    for (let k = 0; k < data.length; ++k) { seed = (seed * 1103515245 + 12345) >>> 0; data[k] = seed / 2 ** 32 - 0.5; }
+    header[`layer${i}.weight`] = { dtype: 'F32', shape: [n, n], data_offsets: [i * n * n * 4, (i + 1) * n * n * 4] };
+    chunks.push(Buffer.from(data.buffer));
+  }
+  let text = JSON.stringify(header);
+  text += ' '.repeat((8 - (text.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(text.length));
+  const path = join(dir, 'slow.safetensors');
+  writeFileSync(path, Buffer.concat([len, Buffer.from(text), ...chunks]));
+  return path;
+}
+
+for (const isolation of [true, false]) {
+  const mode = isolation ? 'isolated (mt)' : 'not isolated (st)';
+  const variant = isolation ? 'mt' : 'st';
+  describe(`page, ${mode}`, () => {
+    let s;
+    before(async () => { s = await openPage({ isolation }); });
+    after(async () => { await s?.close(); });
+
+    test('loads the build that matches cross-origin isolation', async () => {
+      const [coi, engine, text] = await s.page.evaluate(() =>
+        [crossOriginIsolated, document.body.dataset.engine, document.querySelector('#engine').textContent]);
+      assert.equal(coi, isolation);
+      assert.equal(engine, variant);
+      assert.match(text, isolation ? /threads/ : /single thread/);
+    });
+
+    for (const path of fixtureFiles()) {
+      test(`${basename(path)}: the table equals the native CLI's report`, async () => {
+        assert.equal(await analyzeFiles(s.page, path), 'done');
+        const want = nativeReport(path);
+        const rows = await tableRows(s.page);
+        assert.deepEqual(rows.map(r => r.name), want.layers.map(l => l.name));
+        for (let i = 0; i < rows.length; ++i) {
+          const w = want.layers[i];
+          if (w.status !== 'success') continue;
+          // The table shows 4 significant digits.
+          assert.ok(Math.abs(Number(rows[i].alpha) - w.alpha) <= 5e-4 * Math.abs(w.alpha), `${w.name}: ${rows[i].alpha} vs ${w.alpha}`);
+          assert.equal(rows[i].warning, w.warning);
+        }
+        const got = JSON.parse((await downloadJson(s.page, 'download-json')).text);
+        compareReports(assert, got, want, `${variant} ${basename(path)}`);
+        timings[`${variant} ${basename(path)}`] = Number(await s.page.evaluate(() => document.body.dataset.seconds));
+      });
+    }
+
+    test('shards + model.safetensors.index.json on the file input', async () => {
+      const src = fixtureFiles().find(f => f.includes('ppocrv4'));
+      const dir = makeShards(src, 2);
+      assert.equal(await analyzeFiles(s.page, readdirSync(dir).map(f => join(dir, f))), 'done');
+      const got = JSON.parse((await downloadJson(s.page, 'download-json')).text);
+      compareReports(assert, got, nativeReport(src), `${variant} shards`);
+      assert.equal(got.model.files.length, 2);
+    });
+
+    test('each plot kind renders with data, and saves as PNG and SVG', async () => {
+      assert.equal(await analyzeFiles(s.page, fixtureFiles().find(f => f.includes('ppocrv4'))), 'done');
+      await s.page.click('[data-testid="layer-table"] tr[data-name="conv2d_178"]');
+      const kinds = await s.page.$$eval('#layer-plots figure', figs => figs.map(f => [f.dataset.plotKind, Number(f.dataset.points)]));
+      assert.deepEqual(kinds.map(k => k[0]), ['esd-loglog', 'esd-loglin', 'ks', 'tail-pdf', 'tail-ccdf', 'variance']);
+      for (const [kind, points] of kinds) assert.ok(points > 5, `${kind} has ${points} data points`);
+      // The canvas is not blank: it has plot-coloured pixels.
+      const inked = await s.page.$$eval('#layer-plots canvas', cs => cs.map(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 2] > d[i] + 40) ++n;  // bluish pixels: bars/lines
+        return n;
+      }));
+      for (const n of inked) assert.ok(n > 50, 'plot has drawn data');
+      if (isolation) {
+        await s.page.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: false });
+        const figs = await s.page.$$('#layer-plots figure');
+        for (let i = 0; i < figs.length; ++i) await figs[i].screenshot({ path: join(SCREENSHOTS, `plot-${kinds[i][0]}.png`) });
+        await (await s.page.$('#alpha-chart figure')).screenshot({ path: join(SCREENSHOTS, 'plot-alpha.png') });
+      }
+      const fig = s.page.locator('#layer-plots figure[data-plot-kind="ks"]');
+      const [svgDownload] = await Promise.all([s.page.waitForEvent('download'), fig.locator('[data-testid="save-svg"]').click()]);
+      const svgText = readFileSync(await svgDownload.path(), 'utf8');
+      assert.match(svgText, /^<\?xml[\s\S]*<svg[\s\S]*<polyline[\s\S]*KS distance[\s\S]*<\/svg>\s*$/);
+      assert.equal(svgDownload.suggestedFilename(), 'conv2d_178-ks.svg');
+      const [pngDownload] = await Promise.all([s.page.waitForEvent('download'), fig.locator('[data-testid="save-png"]').click()]);
+      const png = readFileSync(await pngDownload.path());
+      assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    });
+
+    test('hovering a plot shows the values under the pointer', async () => {
+      const canvas = s.page.locator('#layer-plots figure[data-plot-kind="ks"] canvas');
+      const box = await canvas.boundingBox();
+      let text = '';
+      for (let x = box.x + 80; x < box.x + box.width - 20 && !text; x += 20) {
+        await s.page.mouse.move(x, box.y + box.height / 2);
+        text = await s.page.$eval('#layer-plots figure[data-plot-kind="ks"] .plot-tip', t => (t.hidden ? '' : t.textContent));
+      }
+      assert.match(text, /xmin = [\d.e-]+\s+D = [\d.e-]+/);
+    });
+
+    test('CSV download has one row per layer', async () => {
+      const csv = (await downloadJson(s.page, 'download-csv')).text.trim().split('\n');
+      const report = JSON.parse((await downloadJson(s.page, 'download-json')).text);
+      assert.equal(csv.length, report.layers.length + 1);
+    });
+
+    test('a truncated or corrupt file shows a readable error; the next file works', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ws-bad-'));
+      const bytes = readFileSync(fixtureFiles()[0]);
+      writeFileSync(join(dir, 'truncated.safetensors'), bytes.subarray(0, bytes.length - 5000));
+      writeFileSync(join(dir, 'corrupt.safetensors'), Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0, 0, 0, 0, 0]), bytes.subarray(8, 4000)]));
+      for (const name of ['truncated.safetensors', 'corrupt.safetensors']) {
+        assert.equal(await analyzeFiles(s.page, join(dir, name)), 'error');
+        const message = await s.page.textContent('[data-testid="error"]');
+        assert.match(message, new RegExp(name.replace('.', '\\.')));
+        assert.ok(message.length < 400 && !/abort|RuntimeError|undefined/.test(message), message);
+      }
+      assert.equal(await analyzeFiles(s.page, fixtureFiles()[0]), 'done');
+      assert.equal(await s.page.isHidden('[data-testid="error"]'), true);
+    });
+
+    test('Cancel stops a run within a second, and the page runs the next file', async () => {
+      const slow = slowModel();
+      await s.page.locator('[data-testid="file-input"]').setInputFiles(slow);
+      await s.page.waitForFunction(() => document.body.dataset.state === 'running');
+      await s.page.waitForTimeout(1200);
+      assert.equal(await s.page.evaluate(() => document.body.dataset.state), 'running', 'still running when cancelled');
+      const t0 = Date.now();
+      await s.page.click('[data-testid="cancel"]');
+      await s.page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 1000 });
+      assert.ok(Date.now() - t0 < 1000);
+      assert.equal(await analyzeFiles(s.page, fixtureFiles()[0]), 'done');
+    });
+
+    test('the demo model opens with one click', async () => {
+      await s.page.click('[data-testid="demo"]');
+      await s.page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 120000 });
+      const rows = await tableRows(s.page);
+      assert.deepEqual(rows.map(r => r.name), nativeReport(fixtureFiles().find(f => f.includes('ppocrv4'))).layers.map(l => l.name));
+      if (isolation) await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-full.png'), fullPage: true });
+    });
+
+    test('no request leaves the page\'s own origin, and no console errors', () => {
+      const origin = new URL(s.base).origin;
+      const outside = s.requests.filter(u => !u.startsWith(origin + '/') && !u.startsWith(`blob:${origin}/`) && !u.startsWith('data:'));
+      assert.deepEqual(outside, []);
+      assert.deepEqual(s.consoleErrors, []);
+    });
+  });
+}
