@@ -165,8 +165,10 @@ for (const isolation of [true, false]) {
     });
 
     test('the demo model opens with one click', async () => {
+      const runs = Number(await s.page.evaluate(() => document.body.dataset.runs ?? 0));
       await s.page.click('[data-testid="demo"]');
-      await s.page.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 120000 });
+      await s.page.waitForFunction(n => Number(document.body.dataset.runs) > n && document.body.dataset.state === 'done',
+                                   runs, { timeout: 120000 });
       const rows = await tableRows(s.page);
       assert.deepEqual(rows.map(r => r.name), nativeReport(fixtureFiles().find(f => f.includes('ppocrv4'))).layers.map(l => l.name));
       if (isolation) await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-full.png'), fullPage: true });

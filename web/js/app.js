@@ -149,6 +149,8 @@ function analyze(files) {
   csv = null;
   lastProgress = { done: 0, total: 0, bytesDone: 0, totalBytes: files.reduce((s, f) => s + f.size, 0), current: 'reading headers' };
   runStart = performance.now();
+  // Counts runs, so tests can wait for the end of this one rather than the previous one.
+  document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1);
   setState('running');
   showProgress();
   clearInterval(tick);
