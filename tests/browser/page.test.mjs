@@ -171,7 +171,11 @@ for (const isolation of [true, false]) {
                                    runs, { timeout: 120000 });
       const rows = await tableRows(s.page);
       assert.deepEqual(rows.map(r => r.name), nativeReport(fixtureFiles().find(f => f.includes('ppocrv4'))).layers.map(l => l.name));
-      if (isolation) await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-full.png'), fullPage: true });
+      if (isolation) {
+        await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-full.png'), fullPage: true });
+        await s.page.evaluate(() => document.querySelector('#report').scrollIntoView());
+        await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-report.png') });
+      }
     });
 
     test('no request leaves the page\'s own origin, and no console errors', () => {
