@@ -3,7 +3,7 @@
 // downloads parse and match, bad files show a readable error and the page stays usable, Cancel
 // stops a run within a second, and no request leaves the page's own origin.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -42,6 +42,25 @@ function slowModel() {
   len.writeBigUInt64LE(BigInt(text.length));
   const path = join(dir, 'slow.safetensors');
   writeFileSync(path, Buffer.concat([len, Buffer.from(text), ...chunks]));
+  return path;
+}
+
+// A sparse 4.8 GB file: one [60000, 20000] F32 tensor (over max_evals, skipped unread) and one small
+// real layer after it. Only the header and the small tensor may be read.
+function sparseHugeModel() {
+  const path = join(mkdtempSync(join(tmpdir(), 'ws-huge-')), 'huge.safetensors');
+  const big = 60000 * 20000 * 4, small = 64 * 48;
+  let text = JSON.stringify({ 'huge.weight': { dtype: 'F32', shape: [60000, 20000], data_offsets: [0, big] },
+                              'small.weight': { dtype: 'F32', shape: [64, 48], data_offsets: [big, big + small * 4] } });
+  text += ' '.repeat((8 - (text.length % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(text.length));
+  const data = new Float32Array(small);
+  for (let i = 0; i < small; ++i) data[i] = Math.sin(i * 12.9898) * 0.5;
+  const fd = openSync(path, 'w');
+  writeSync(fd, Buffer.concat([len, Buffer.from(text)]), 0, 8 + text.length, 0);
+  writeSync(fd, Buffer.from(data.buffer), 0, small * 4, 8 + text.length + big);
+  closeSync(fd);
   return path;
 }
 
@@ -162,6 +181,32 @@ for (const isolation of [true, false]) {
       await s.page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 1000 });
       assert.ok(Date.now() - t0 < 1000);
       assert.equal(await analyzeFiles(s.page, fixtureFiles()[0]), 'done');
+    });
+
+    test('a file dropped on the drop zone is analyzed', async () => {
+      const dt = await s.page.evaluateHandle(() => {
+        const n = 40, m = 24, data = new Float32Array(n * m).map((_, i) => Math.cos(i * 0.37) + (i % 7) * 0.1);
+        let text = JSON.stringify({ 'dropped.weight': { dtype: 'F32', shape: [n, m], data_offsets: [0, n * m * 4] } });
+        text += ' '.repeat((8 - (text.length % 8)) % 8);
+        const head = new Uint8Array(8);
+        new DataView(head.buffer).setBigUint64(0, BigInt(text.length), true);
+        const t = new DataTransfer();
+        t.items.add(new File([head, text, data], 'dropped.safetensors'));
+        return t;
+      });
+      const runs = Number(await s.page.evaluate(() => document.body.dataset.runs ?? 0));
+      await s.page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+      await s.page.waitForFunction(n => Number(document.body.dataset.runs) > n && document.body.dataset.state === 'done', runs);
+      assert.deepEqual((await tableRows(s.page)).map(r => r.name), ['dropped']);
+    });
+
+    test('a 4.8 GB (sparse) file is read lazily: only the header and the small layer', async () => {
+      assert.equal(await analyzeFiles(s.page, sparseHugeModel()), 'done');
+      assert.deepEqual((await tableRows(s.page)).map(r => r.name), ['small']);
+      const report = JSON.parse((await downloadJson(s.page, 'download-json')).text);
+      assert.equal(report.skipped[0].tensor, 'huge.weight');
+      assert.match(report.skipped[0].reason, /max_evals|max_N/);
+      assert.ok(report.model.total_bytes > 4.8e9);
     });
 
     test('the demo model opens with one click', async () => {
