@@ -9,7 +9,7 @@ import { ROOT } from '../node/helpers.mjs';
 export const SCREENSHOTS = join(ROOT, 'tests/browser/screenshots');
 mkdirSync(SCREENSHOTS, { recursive: true });
 
-export async function openPage({ isolation }) {
+export async function openPage({ isolation, serviceWorkers = 'block' }) {
   const server = await startServer({ port: 0, isolation });
   const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await chromium.launch({
@@ -18,7 +18,7 @@ export async function openPage({ isolation }) {
            '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 },
-                                             serviceWorkers: 'block' });
+                                             serviceWorkers });
   const page = await context.newPage();
   const requests = [];
   context.on('request', r => requests.push(r.url()));
@@ -28,7 +28,7 @@ export async function openPage({ isolation }) {
   await page.goto(base);
   await page.waitForFunction(() => document.body.dataset.engine);
   return {
-    page, base, requests, consoleErrors,
+    page, context, base, requests, consoleErrors,
     async close() {
       await browser.close();
       await new Promise(r => server.close(r));

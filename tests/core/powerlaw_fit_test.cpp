@@ -1,6 +1,6 @@
 // fit_power_law against independent references: the research vectors (powerlaw 1.5 and the
 // reference's WWFit, research/powerlaw_vectors/expected_outputs.json), weightwatcher 0.7.5.5 layer
-// fits on real eigenvalue lists (/work/shared/reference), numpy prototypes of the reference's
+// fits on real eigenvalue lists (../shared/reference), numpy prototypes of the reference's
 // fix_fingers code paths, and the failure contract.
 #include <catch2/catch.hpp>
 

@@ -8,7 +8,8 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-export const SHARED = process.env.WS_SHARED_DIR ?? '/work/shared';
+// ../shared beside the clone, as CI lays it out (and the native tests expect).
+export const SHARED = process.env.WS_SHARED_DIR ?? resolve(ROOT, '../shared');
 export const FIXTURES = join(SHARED, 'fixtures');
 export const NATIVE_BUILD = process.env.WS_NATIVE_BUILD ?? join(ROOT, 'build-native-web');
 export const CLI = join(NATIVE_BUILD, 'weightscope');
@@ -65,6 +66,11 @@ export async function loadModule(variant, threads = 2) {
   const factory = require(join(dir, `weightscope-${variant}.js`));
   return factory({ wasmBinary: readFileSync(join(dir, `weightscope-${variant}.wasm`)), wsPoolSize: threads,
                    print: () => {}, printErr: () => {} });
+}
+
+// Ends a threaded module's pthread workers, which would otherwise keep node alive after the tests.
+export function unloadModule(module) {
+  module?.PThread?.terminateAllThreads();
 }
 
 // Runs a whole analysis through the bindings, as the page's worker does.

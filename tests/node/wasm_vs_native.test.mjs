@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { analyzeWithModule, closeFiles, compareReports, fixtureFiles, loadModule, makeShards, nativeReport } from './helpers.mjs';
+import { analyzeWithModule, closeFiles, compareReports, fixtureFiles, loadModule, makeShards, nativeReport,
+         unloadModule } from './helpers.mjs';
 
 after(closeFiles);
 
@@ -13,6 +14,7 @@ for (const [variant, threads] of [['st', 1], ['mt', 4]]) {
   describe(`wasm ${variant}`, () => {
     let module;
     before(async () => { module = await loadModule(variant, threads); });
+    after(() => unloadModule(module));
 
     for (const path of fixtureFiles()) {
       test(`${path.split('/').pop()} equals the native CLI`, () => {

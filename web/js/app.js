@@ -16,7 +16,7 @@ const threaded = self.crossOriginIsolated === true && typeof SharedArrayBuffer =
 const variant = threaded ? 'mt' : 'st';
 const threads = threaded ? Math.max(1, Math.min(navigator.hardwareConcurrency || 4, 16)) : 1;
 
-let worker = null;
+let worker = null, workerReady = false;
 let report = null, csv = null, runStart = 0, lastProgress = null, tick = null;
 const table = createLayerTable($('#layer-table'), { onSelect: showLayer });
 
@@ -27,6 +27,7 @@ function setState(state) {
 }
 
 function startWorker() {
+  workerReady = false;
   worker = new Worker('js/worker.js', { name: `weightscope-${variant}` });
   worker.onmessage = e => onWorkerMessage(e.data);
   worker.onerror = e => fail(`The analysis worker failed: ${e.message || 'could not load the WebAssembly module'}`);
@@ -41,9 +42,12 @@ function fail(message) {
   box.textContent = message;
   box.hidden = false;
   setState('error');
-  // A failed run may leave the module in any state: start clean for the next file.
-  worker.terminate();
-  startWorker();
+  // A failed run may leave the module in any state: start clean for the next file. A worker that
+  // never got ready is not restarted here (it would fail again, in a loop): the next file retries.
+  const restart = workerReady;
+  worker?.terminate();
+  worker = null;
+  if (restart) startWorker();
 }
 
 function emptyReport(model) {
@@ -93,6 +97,7 @@ function showProgress() {
 
 function onWorkerMessage(m) {
   if (m.type === 'ready') {
+    workerReady = true;
     $('#engine').textContent = m.variant === 'mt'
       ? `WebAssembly, SIMD + ${m.threads} threads (cross-origin isolated)`
       : 'WebAssembly, SIMD, single thread (page not cross-origin isolated)';
