@@ -1,11 +1,12 @@
 // The embeddable report: docs/embed-example (a documentation-site page with <weightscope-report>
 // elements and an iframe of web/embed.html) from a plain static server WITHOUT COOP/COEP headers,
-// in headless Chromium. Saves docs/embed-screenshot.png.
+// in headless Chromium. Saves tests/browser/screenshots/embed.png (docs/embed-screenshot.png is a copy).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../node/helpers.mjs';
+import { SCREENSHOTS } from './harness.mjs';
 import { launch, staticServer } from './static-host.mjs';
 
 // Counts, per <weightscope-report id>, what its shadow root shows.
@@ -57,7 +58,7 @@ test('the embed example renders from a static host without isolation headers', a
 
     assert.ok(!requests.some(p => /\.wasm$|weightscope-(st|mt)\.js|worker/.test(p)), 'no WebAssembly, no worker');
     // The top of the page (summary, alpha chart, the first plots of one layer) for the README.
-    await page.screenshot({ path: join(ROOT, 'docs/embed-screenshot.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: 1560 } });
+    await page.screenshot({ path: join(SCREENSHOTS, 'embed.png'), fullPage: true, clip: { x: 0, y: 0, width: 1400, height: 1560 } });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
