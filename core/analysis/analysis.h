@@ -51,6 +51,8 @@ class Analysis {
  private:
   struct State;
   std::unique_ptr<State> s_;
+  nlohmann::json skip(size_t index, const LayerPlan& plan, const std::string& reason);
+  void analyze_batch(size_t first);
 };
 
 }  // namespace ws

@@ -5,27 +5,46 @@
 
 namespace ws {
 
+namespace {
+
+struct Scan {
+  uint64_t non_finite = 0, first_bad = 0;
+  bool all_zero = true, constant = true;
+};
+
+// One pass with the dtype fixed at compile time (the tensor can be hundreds of MB).
+template <Dtype D>
+Scan scan(const uint8_t* data, uint64_t n) {
+  const auto value = [&](uint64_t i) -> double {
+    if constexpr (D == Dtype::F64) return dtype_detail::load<double>(data + 8 * i);
+    else return decode_f32<D>(data, i);
+  };
+  Scan s;
+  const double first = value(0);
+  for (uint64_t i = 0; i < n; ++i) {
+    const double v = value(i);
+    if (!std::isfinite(v)) {
+      if (s.non_finite++ == 0) s.first_bad = i;
+      continue;
+    }
+    s.all_zero = s.all_zero && v == 0.0;
+    s.constant = s.constant && v == first;
+  }
+  return s;
+}
+
+}  // namespace
+
 std::optional<std::string> check_weights(const uint8_t* data, const TensorInfo& t) {
   const uint64_t bits = static_cast<uint64_t>(dtype_bits(t.dtype));
   const uint64_t n = bits ? t.nbytes * 8 / bits : 0;
   if (n == 0) return "tensor has no elements";
-  uint64_t non_finite = 0, first_bad = 0;
-  bool all_zero = true, constant = true;
-  const double first = decode_element(data, t.dtype, 0);
-  for (uint64_t i = 0; i < n; ++i) {
-    const double v = decode_element(data, t.dtype, i);
-    if (!std::isfinite(v)) {
-      if (non_finite++ == 0) first_bad = i;
-      continue;
-    }
-    all_zero = all_zero && v == 0.0;
-    constant = constant && v == first;
-  }
-  if (non_finite > 0)
-    return std::to_string(non_finite) + " of " + std::to_string(n) +
-           " weights are NaN or Inf (first at element " + std::to_string(first_bad) + ")";
-  if (all_zero) return "all weights are zero";
-  if (constant) return "all weights are equal (a rank-1 matrix has no spectrum to fit)";
+  const Scan s = visit_analyzable(t.dtype, [&](auto D) { return scan<D.value>(data, n); });
+  if (s.non_finite > 0)
+    return std::to_string(s.non_finite) + " of " + std::to_string(n) +
+           " weights are NaN or Inf (first at element " + std::to_string(s.first_bad) + ")";
+  if (s.all_zero) return "all weights are zero";
+  if (s.constant) return "all weights are equal (a rank-1 matrix has no spectrum to fit)";
   return std::nullopt;
 }
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <optional>
 #include <string_view>
 
@@ -70,17 +71,39 @@ inline float f8e5m2_to_f32(uint8_t b) { return f16_to_f32(static_cast<uint16_t>(
 
 }  // namespace dtype_detail
 
-inline float decode_element_f32(const uint8_t* data, Dtype d, size_t i) {
+// Element i as float32 with the dtype fixed at compile time: hot loops pick D once per tensor
+// (visit_analyzable) instead of switching per element, and nothing here can throw (a throwing
+// callee costs an exception-handling trampoline per call under Emscripten).
+template <Dtype D>
+inline float decode_f32(const uint8_t* data, size_t i) noexcept {
   using namespace dtype_detail;
-  switch (d) {
-    case Dtype::F32: return load<float>(data + 4 * i);
-    case Dtype::BF16: return bf16_to_f32(load<uint16_t>(data + 2 * i));
-    case Dtype::F16: return f16_to_f32(load<uint16_t>(data + 2 * i));
-    case Dtype::F64: return static_cast<float>(load<double>(data + 8 * i));
-    case Dtype::F8_E4M3: return kF8E4M3[data[i]];
-    case Dtype::F8_E5M2: return f8e5m2_to_f32(data[i]);
-    default: throw_not_decodable(d);
+  if constexpr (D == Dtype::F32) return load<float>(data + 4 * i);
+  else if constexpr (D == Dtype::BF16) return bf16_to_f32(load<uint16_t>(data + 2 * i));
+  else if constexpr (D == Dtype::F16) return f16_to_f32(load<uint16_t>(data + 2 * i));
+  else if constexpr (D == Dtype::F64) return static_cast<float>(load<double>(data + 8 * i));
+  else if constexpr (D == Dtype::F8_E4M3) return kF8E4M3[data[i]];
+  else {
+    static_assert(D == Dtype::F8_E5M2, "not an analyzable dtype");
+    return f8e5m2_to_f32(data[i]);
   }
+}
+
+// Calls fn(std::integral_constant<Dtype, d>{}) for an analyzable d; throws std::logic_error otherwise.
+template <typename Fn>
+inline decltype(auto) visit_analyzable(Dtype d, Fn&& fn) {
+  switch (d) {
+    case Dtype::F32: return fn(std::integral_constant<Dtype, Dtype::F32>{});
+    case Dtype::BF16: return fn(std::integral_constant<Dtype, Dtype::BF16>{});
+    case Dtype::F16: return fn(std::integral_constant<Dtype, Dtype::F16>{});
+    case Dtype::F64: return fn(std::integral_constant<Dtype, Dtype::F64>{});
+    case Dtype::F8_E4M3: return fn(std::integral_constant<Dtype, Dtype::F8_E4M3>{});
+    case Dtype::F8_E5M2: return fn(std::integral_constant<Dtype, Dtype::F8_E5M2>{});
+    default: dtype_detail::throw_not_decodable(d);
+  }
+}
+
+inline float decode_element_f32(const uint8_t* data, Dtype d, size_t i) {
+  return visit_analyzable(d, [&](auto D) { return decode_f32<D.value>(data, i); });
 }
 
 inline double decode_element(const uint8_t* data, Dtype d, size_t i) {

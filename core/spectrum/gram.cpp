@@ -24,8 +24,8 @@ Side side_of(const MatrixView& w) {
 // Element conversion with the dtype fixed at compile time; same rounding as MatrixView::at.
 template <Dtype D>
 double element(const uint8_t* data, size_t i, float scale) {
-  if (D == Dtype::F64) return decode_element(data, D, i) * static_cast<double>(scale);
-  return static_cast<double>(decode_element_f32(data, D, i) * scale);
+  if constexpr (D == Dtype::F64) return dtype_detail::load<double>(data + 8 * i) * static_cast<double>(scale);
+  else return static_cast<double>(decode_f32<D>(data, i) * scale);
 }
 
 // Packs A(i0 : i0+depth, group columns) for the column groups [g0, g1) into micro-kernel order.
@@ -44,15 +44,7 @@ void pack_groups(const MatrixView& w, const Side& s, int64_t i0, int64_t depth, 
 }
 
 void pack(const MatrixView& w, const Side& s, int64_t i0, int64_t depth, int64_t g0, int64_t g1, double* buf) {
-  switch (w.dtype) {
-    case Dtype::F32: return pack_groups<Dtype::F32>(w, s, i0, depth, g0, g1, buf);
-    case Dtype::BF16: return pack_groups<Dtype::BF16>(w, s, i0, depth, g0, g1, buf);
-    case Dtype::F16: return pack_groups<Dtype::F16>(w, s, i0, depth, g0, g1, buf);
-    case Dtype::F64: return pack_groups<Dtype::F64>(w, s, i0, depth, g0, g1, buf);
-    case Dtype::F8_E4M3: return pack_groups<Dtype::F8_E4M3>(w, s, i0, depth, g0, g1, buf);
-    case Dtype::F8_E5M2: return pack_groups<Dtype::F8_E5M2>(w, s, i0, depth, g0, g1, buf);
-    default: dtype_detail::throw_not_decodable(w.dtype);
-  }
+  visit_analyzable(w.dtype, [&](auto D) { pack_groups<D.value>(w, s, i0, depth, g0, g1, buf); });
 }
 
 }  // namespace

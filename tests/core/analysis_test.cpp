@@ -2,9 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "analysis/analysis.h"
+#include "io/input_error.h"
 #include "test_model_builder.h"
 
 namespace {
@@ -79,4 +81,69 @@ TEST_CASE("randomize is reproducible from its seed", "[analysis]") {
   CHECK(d == b["layers"][0]["rand_distance"].get<double>());
   CHECK(d >= 0.0);
   CHECK(d < 0.2);  // a Gaussian matrix is already random: its shuffle has nearly the same spectrum
+}
+
+namespace {
+
+// Serves the bytes but fails every read that reaches past `fail_from` (a file cut off or changed
+// under the reader after its header was parsed).
+class FailingSource final : public ws::ByteSource {
+ public:
+  FailingSource(std::vector<uint8_t> bytes, uint64_t fail_from) : bytes_(std::move(bytes)), fail_from_(fail_from) {}
+  uint64_t size() const override { return bytes_.size(); }
+  std::string name() const override { return "failing.safetensors"; }
+  void read(uint64_t offset, void* dst, size_t n) override {
+    if (offset + n > fail_from_) throw ws::InputError("failing.safetensors: read error at offset " + std::to_string(offset));
+    std::memcpy(dst, bytes_.data() + offset, n);
+  }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  uint64_t fail_from_;
+};
+
+}  // namespace
+
+TEST_CASE("small layers analyzed side by side keep the model's order, results and errors", "[analysis]") {
+  // Six small layers with 1-D tensors between them (GPT-2's layout), one NaN layer in the middle.
+  std::vector<wstest::F32Tensor> tensors;
+  for (int i = 0; i < 6; ++i) {
+    std::vector<float> w = wstest::gaussian(96 * 48, 20 + i);
+    for (size_t k = 0; k < w.size(); k += 7) w[k] *= 1.0f + static_cast<float>(k % 13);  // a heavier tail
+    if (i == 3) w[5] = std::numeric_limits<float>::quiet_NaN();
+    tensors.push_back({"l" + std::to_string(i) + ".weight", {96, 48}, w});
+    tensors.push_back({"l" + std::to_string(i) + ".bias", {96}, wstest::gaussian(96, 40 + i)});
+  }
+  const auto bytes = wstest::safetensors_bytes(tensors);
+  ws::AnalyzeOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const nlohmann::json a = run(bytes, one), b = run(bytes, two);
+  REQUIRE(a["layers"].size() == 5);
+  REQUIRE(b["layers"].size() == 5);
+  for (size_t i = 0; i < 5; ++i) {
+    CHECK(b["layers"][i]["name"] == a["layers"][i]["name"]);
+    CHECK(b["layers"][i]["index"] == a["layers"][i]["index"]);
+    CHECK(b["layers"][i]["alpha"].get<double>() == Approx(a["layers"][i]["alpha"].get<double>()).epsilon(1e-12));
+    CHECK(b["layers"][i]["lambda_max"].get<double>() == Approx(a["layers"][i]["lambda_max"].get<double>()).epsilon(1e-12));
+  }
+  CHECK(b["skipped"].size() == 1);
+  CHECK(b["skipped"][0]["name"] == "l3");
+
+  // A read error in l3's bytes, which are read ahead with l2's: l0, l1 and l2 come out, then the
+  // error, at l3's own step.
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, bytes.data(), 8);
+  const uint64_t l3 = 8 + header_len + 3 * (96 * 48 + 96) * 4;  // l3.weight's first byte
+  std::vector<std::unique_ptr<ws::ByteSource>> sources;
+  sources.push_back(std::make_unique<FailingSource>(bytes, l3 + 10));
+  ws::Analysis run2(ws::open_model(std::move(sources)), two);
+  std::vector<std::string> kinds;
+  CHECK_THROWS_WITH(
+      [&] {
+        while (!run2.done()) kinds.push_back(run2.step()["kind"]);
+      }(),
+      Catch::Contains("read error"));
+  CHECK(kinds == std::vector<std::string>{"layer", "ignored", "layer", "ignored", "layer", "ignored"});
+  CHECK(run2.next_name() == "l3.bias");  // the failed step consumed l3.weight
 }
