@@ -227,11 +227,11 @@ TEST_CASE("numerical zeros: resolved by SVD when small, exact 0 when large", "[s
 TEST_CASE("tridiagonal reduction keeps known eigenvalues, one- and two-stage, 1 and 2 threads", "[spectrum]") {
   // A = H2 H1 diag(lambda) H1 H2 with Householder reflections H = I - 2 u u^T / u^T u: a dense
   // symmetric matrix with known eigenvalues (both signs, 8 decades, a 3-fold one). Sizes cross the
-  // one-/two-stage switch (384) and the bandwidths 16, 32 (n >= 2048); the band of the two-stage
+  // one-/two-stage switch (1536) and the bandwidths 24, 32 (n >= 2048); the band of the two-stage
   // path is chased by 1 and by 2 pipelined threads.
   for (int threads : {1, 2}) {
     ws::ThreadPool pool(threads);
-    for (int64_t n : {int64_t(383), int64_t(384), int64_t(1001), int64_t(2100)}) {
+    for (int64_t n : {int64_t(383), int64_t(1001), int64_t(1535), int64_t(1536), int64_t(2100)}) {
       std::vector<double> lambda(static_cast<size_t>(n));
       for (int64_t i = 0; i < n; ++i) lambda[i] = (i % 2 ? -1.0 : 1.0) * std::pow(10.0, 4.0 - 8.0 * i / (n - 1));
       lambda[5] = lambda[6] = lambda[7] = 2.5;
