@@ -26,7 +26,7 @@ async function downloadJson(page, testid) {
 // A safetensors file of a few large random matrices: slow enough (seconds per layer) to cancel.
 function slowModel() {
   const dir = mkdtempSync(join(tmpdir(), 'ws-slow-'));
-  const n = 1400, count = 4;
+  const n = 2000, count = 4;  // above the side-by-side size (M <= 1536): each layer uses the whole pool
   const header = {};
   const chunks = [];
   let seed = 1;
