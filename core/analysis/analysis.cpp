@@ -100,7 +100,7 @@ nlohmann::json Analysis::step() {
 
   auto found = s_->ahead.find(index);
   if (found == s_->ahead.end()) {
-    analyze_batch(index);
+    analyze_batch(index, plan);
     found = s_->ahead.find(index);
   }
   Ahead a = std::move(found->second);
@@ -121,13 +121,13 @@ nlohmann::json Analysis::skip(size_t index, const LayerPlan& plan, const std::st
 // (up to one per thread, skipping tensors that are not analyzed) go with it, one per thread, their
 // parallel_for calls running inline. Bytes are read here on the calling thread, in model order (the
 // browser's File reads must stay on the thread that owns the File).
-void Analysis::analyze_batch(size_t first) {
+void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
   const auto small = [&](const TensorInfo& t, const LayerPlan& p) {
     return p.M <= kBatchMaxM && t.nbytes <= kBatchMaxBytes;
   };
-  std::vector<std::pair<size_t, LayerPlan>> batch{{first, plan_layer(s_->model.tensors[first], s_->opt.layers)}};
+  std::vector<std::pair<size_t, LayerPlan>> batch{{first, first_plan}};
   uint64_t bytes = s_->model.tensors[first].nbytes;
-  if (s_->pool.size() > 1 && small(s_->model.tensors[first], batch[0].second)) {
+  if (s_->pool.size() > 1 && small(s_->model.tensors[first], first_plan)) {
     for (size_t k = first + 1; k < s_->model.tensors.size() && batch.size() < static_cast<size_t>(s_->pool.size()); ++k) {
       const TensorInfo& t = s_->model.tensors[k];
       LayerPlan p = plan_layer(t, s_->opt.layers);
@@ -155,7 +155,7 @@ void Analysis::analyze_batch(size_t first) {
       s_->ahead[index].skip_reason = *reason;
       continue;
     }
-    s_->ahead[index];
+    s_->ahead[index];  // created here: the threads below only look their entries up
     run.push_back(b);
   }
   const auto analyze = [&](size_t r) {

@@ -52,7 +52,7 @@ class Analysis {
   struct State;
   std::unique_ptr<State> s_;
   nlohmann::json skip(size_t index, const LayerPlan& plan, const std::string& reason);
-  void analyze_batch(size_t first);
+  void analyze_batch(size_t first, const LayerPlan& first_plan);
 };
 
 }  // namespace ws

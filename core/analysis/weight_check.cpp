@@ -15,14 +15,10 @@ struct Scan {
 // One pass with the dtype fixed at compile time (the tensor can be hundreds of MB).
 template <Dtype D>
 Scan scan(const uint8_t* data, uint64_t n) {
-  const auto value = [&](uint64_t i) -> double {
-    if constexpr (D == Dtype::F64) return dtype_detail::load<double>(data + 8 * i);
-    else return decode_f32<D>(data, i);
-  };
   Scan s;
-  const double first = value(0);
+  const double first = decode<D>(data, 0);
   for (uint64_t i = 0; i < n; ++i) {
-    const double v = value(i);
+    const double v = decode<D>(data, i);
     if (!std::isfinite(v)) {
       if (s.non_finite++ == 0) s.first_bad = i;
       continue;

@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 namespace ws {
 
@@ -102,13 +102,19 @@ inline decltype(auto) visit_analyzable(Dtype d, Fn&& fn) {
   }
 }
 
+// Element i as double, dtype fixed at compile time: F64 as stored, the others exactly from float32.
+template <Dtype D>
+inline double decode(const uint8_t* data, size_t i) noexcept {
+  if constexpr (D == Dtype::F64) return dtype_detail::load<double>(data + 8 * i);
+  else return decode_f32<D>(data, i);
+}
+
 inline float decode_element_f32(const uint8_t* data, Dtype d, size_t i) {
   return visit_analyzable(d, [&](auto D) { return decode_f32<D.value>(data, i); });
 }
 
 inline double decode_element(const uint8_t* data, Dtype d, size_t i) {
-  if (d == Dtype::F64) return dtype_detail::load<double>(data + 8 * i);
-  return static_cast<double>(decode_element_f32(data, d, i));
+  return visit_analyzable(d, [&](auto D) { return decode<D.value>(data, i); });
 }
 
 }  // namespace ws

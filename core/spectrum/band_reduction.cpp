@@ -6,12 +6,7 @@
 
 #include "spectrum/lower_update.h"
 
-// Let a*b+c become one FMA where the target has it; FMA only rounds less.
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+#include "spectrum/fma_contract.h"
 
 #include "spectrum/vector_ops.h"
 
@@ -24,8 +19,6 @@ namespace {
 constexpr int64_t kSymmCols = 96;
 // Rows per task of the tall-skinny products.
 constexpr int64_t kRowChunk = 8 * kRowTile;
-
-int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 // Packs the rows x cols column-major x (leading dim ldx) as the `a` operand of gemm_update with
 // depth = cols (row groups, p-major), rows padded with zeros to a whole tile. Row groups in parallel.

@@ -6,11 +6,7 @@
 #include <thread>
 #include <vector>
 
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+#include "spectrum/fma_contract.h"
 
 #include "spectrum/vector_ops.h"
 

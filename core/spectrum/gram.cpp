@@ -24,7 +24,7 @@ Side side_of(const MatrixView& w) {
 // Element conversion with the dtype fixed at compile time; same rounding as MatrixView::at.
 template <Dtype D>
 double element(const uint8_t* data, size_t i, float scale) {
-  if constexpr (D == Dtype::F64) return dtype_detail::load<double>(data + 8 * i) * static_cast<double>(scale);
+  if constexpr (D == Dtype::F64) return decode<D>(data, i) * static_cast<double>(scale);
   else return static_cast<double>(decode_f32<D>(data, i) * scale);
 }
 

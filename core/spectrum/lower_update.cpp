@@ -3,13 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-// Let a*b+c become one FMA where the target has it (GCC's ISO mode otherwise keeps them apart);
-// FMA only rounds less.
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+#include "spectrum/fma_contract.h"
 
 namespace ws::spectrum {
 

@@ -8,11 +8,7 @@
 #include "spectrum/bulge_chasing.h"
 #include "spectrum/lower_update.h"
 
-#if defined(__clang__)
-#pragma clang fp contract(fast)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=fast")
-#endif
+#include "spectrum/fma_contract.h"
 
 #include "spectrum/vector_ops.h"
 

@@ -1,6 +1,6 @@
 #pragma once
 // Level-1 helpers of the spectrum engine in double precision (SIMD via simd.h) and the Householder
-// reflector of LAPACK dlarfg. Included by the .cpp files that also enable FMA contraction.
+// reflector of LAPACK dlarfg. Included after spectrum/fma_contract.h by the kernels.
 #include <cmath>
 #include <cstdint>
 
