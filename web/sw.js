@@ -3,7 +3,7 @@
 // fetched them all); the wasm build in use is cached when the worker fetches it.
 // Only this origin's GET requests are handled; responses keep their COOP/COEP headers.
 const CACHE = 'weightscope-v2';
-const SHELL = ['./', 'compare.html', 'css/app.css', 'css/embed.css', 'embed.html', 'index.html',
+const SHELL = ['./', 'compare.html', 'css/app.css', 'css/embed.css', 'css/layer-table.css', 'embed.html', 'index.html',
   'js/app.js', 'js/compare/compare.js', 'js/embed/embed-page.js', 'js/embed/iframe-resize.js',
   'js/embed/weightscope-report.js', 'js/files.js', 'js/plot/plot.js', 'js/plot/ticks.js',
   'js/report/alpha-chart.js', 'js/report/format.js', 'js/report/layer-plots.js',

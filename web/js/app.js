@@ -79,6 +79,11 @@ function showLayer(layer) {
   renderLayerPlots(layer, $('#layer-plots'));
 }
 
+// The plots of the first layer whose fit succeeded (or the first layer), when the report is complete.
+function showFirstLayer() {
+  if (report.layers.length) showLayer(report.layers.find(l => l.status === 'success') ?? report.layers[0]);
+}
+
 function showProgress() {
   const p = lastProgress;
   if (!p) return;
@@ -128,7 +133,7 @@ function onWorkerMessage(m) {
     renderNow();
     document.body.dataset.seconds = String(m.elapsed);
     $('#run-status').textContent = `Done in ${duration(m.elapsed)}.`;
-    if (report.layers.length) showLayer(report.layers.find(l => l.status === 'success') ?? report.layers[0]);
+    showFirstLayer();
     setState('done');
   } else if (m.type === 'error') {
     fail(m.message);
@@ -231,7 +236,7 @@ function showReport(shown, source) {
   $('#run-status').textContent = source === 'link' ? 'Opened from a share link.' : 'Opened from a report file.';
   renderReport();
   $('#layer-plots-section').hidden = true;
-  if (report.layers.length) showLayer(report.layers.find(l => l.status === 'success') ?? report.layers[0]);
+  showFirstLayer();
   setState('done');
   byTestId('download-csv').disabled = true;
 }
