@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/options_json.h"
 #include "file_source.h"
 #include "io/input_error.h"
 #include "report/csv.h"
@@ -37,27 +38,11 @@ auto to_js_errors(F&& f) -> decltype(f()) {
   val::global("Error").new_(message).throw_();
 }
 
-// Options the page may set; every other field keeps the CLI's default.
+// The page's options (analysis/options_json.h); threads defaults to 1 here, the page sends its pool size.
 ws::AnalyzeOptions parse_options(const std::string& text) {
-  ws::AnalyzeOptions o;
-  const nlohmann::json j = text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text);
-  o.threads = j.value("threads", 1);
-  o.spectra = j.value("spectra", true);
-  o.layers.min_evals = j.value("min_evals", o.layers.min_evals);
-  o.layers.max_evals = j.value("max_evals", o.layers.max_evals);
-  o.layers.max_N = j.value("max_N", o.layers.max_N);
-  o.layers.conv2d_norm = j.value("conv2d_norm", o.layers.conv2d_norm);
-  o.mp_fit = j.value("mp_fit", o.mp_fit);
-  o.detx = j.value("detX", o.detx);
-  o.fit_tpl = j.value("fit", std::string("pl")) == "tpl";
-  if (j.value("xmin_convention", std::string("weightwatcher")) == "powerlaw")
-    o.powerlaw.convention = ws::XminConvention::Powerlaw;
-  const std::string fingers = j.value("fix_fingers", std::string("none"));
-  if (fingers == "xmin_peak") o.powerlaw.fix_fingers = ws::Fingers::XminPeak;
-  if (fingers == "clip_xmax") o.powerlaw.fix_fingers = ws::Fingers::ClipXmax;
-  o.randomize = j.value("randomize", false);
-  o.seed = j.value("seed", o.seed);
-  return o;
+  nlohmann::json j = text.empty() ? nlohmann::json::object() : nlohmann::json::parse(text);
+  if (j.is_object() && !j.contains("threads")) j["threads"] = 1;
+  return ws::options_from_json(j);
 }
 
 // One analysis over browser Files. files: a JS array of File/Blob objects whose `name` is used;

@@ -4,12 +4,12 @@
 // Only this origin's GET requests are handled; responses keep their COOP/COEP headers.
 const CACHE = 'weightscope-v2';
 const SHELL = ['./', 'compare.html', 'css/app.css', 'css/embed.css', 'css/layer-table.css', 'embed.html', 'index.html',
-  'js/app.js', 'js/compare/compare.js', 'js/embed/embed-page.js', 'js/embed/iframe-resize.js',
-  'js/embed/weightscope-report.js', 'js/files.js', 'js/plot/plot.js', 'js/plot/ticks.js',
+  'js/app.js', 'js/compare/compare.js', 'js/download.js', 'js/embed/embed-page.js', 'js/embed/iframe-resize.js',
+  'js/embed/weightscope-report.js', 'js/engine.js', 'js/files.js', 'js/plot/plot.js', 'js/plot/ticks.js',
   'js/report/alpha-chart.js', 'js/report/format.js', 'js/report/layer-plots.js',
-  'js/report/layer-table.js', 'js/report/skipped.js', 'js/report/spectra.js',
+  'js/report/layer-table.js', 'js/report/report-view.js', 'js/report/skipped.js', 'js/report/spectra.js',
   'js/report/summary.js', 'js/share/codec.js', 'js/share/compact.js', 'js/share/share-page.js',
-  'js/share/validate.js', 'js/worker.js'];
+  'js/share/validate.js', 'js/store.js', 'js/worker.js'];
 
 self.addEventListener('install', e => {
   e.waitUntil(caches.open(CACHE).then(c => c.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -5,42 +5,20 @@
 #include <map>
 
 #include "analysis/layer_analysis.h"
+#include "analysis/options_json.h"
 #include "analysis/weight_check.h"
 #include "io/input_error.h"
+#include "report/fields.h"
 #include "report/summary.h"
 #include "util/thread_pool.h"
 
 namespace ws {
 namespace {
 
-const char* convention_name(XminConvention c) {
-  return c == XminConvention::Powerlaw ? "powerlaw" : "weightwatcher";
-}
-
-const char* fingers_name(Fingers f) {
-  switch (f) {
-    case Fingers::XminPeak: return "xmin_peak";
-    case Fingers::ClipXmax: return "clip_xmax";
-    default: return "none";
-  }
-}
-
-nlohmann::json options_json(const AnalyzeOptions& o) {
-  return {{"min_evals", o.layers.min_evals},
-          {"max_evals", o.layers.max_evals},
-          {"max_N", o.layers.max_N},
-          {"conv2d_norm", o.layers.conv2d_norm},
-          {"fit", o.fit_tpl ? "tpl" : "pl"},
-          {"xmin_convention", convention_name(o.powerlaw.convention)},
-          {"fix_fingers", fingers_name(o.powerlaw.fix_fingers)},
-          {"mp_fit", o.mp_fit},
-          {"detX", o.detx},
-          {"randomize", o.randomize},
-          {"seed", o.seed}};
-}
-
 nlohmann::json skipped_entry(const TensorInfo& t, const std::string& name, const std::string& reason) {
-  return {{"name", name}, {"tensor", t.name}, {"shape", t.shape}, {"dtype", dtype_name(t.dtype)}, {"reason", reason}};
+  FieldWriter w(skipped_fields());
+  w.set("name", name).set("tensor", t.name).set("shape", t.shape).set("dtype", dtype_name(t.dtype)).set("reason", reason);
+  return w.take();
 }
 
 // Layers this small are analyzed several at once, one per thread (see Analysis::step): their
@@ -107,8 +85,7 @@ nlohmann::json Analysis::step() {
   s_->ahead.erase(found);
   if (a.error) std::rethrow_exception(a.error);
   if (!a.skip_reason.empty()) return skip(index, plan, a.skip_reason);
-  a.layer["index"] = index;
-  s_->layers.push_back(std::move(a.layer));
+  s_->layers.push_back(FieldWriter(layer_fields(), std::move(a.layer)).set("index", index).take());
   return {{"kind", "layer"}, {"layer", s_->layers.back()}};
 }
 
@@ -179,12 +156,12 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
 nlohmann::json Analysis::report() const {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& src : s_->model.sources) files.push_back(src->name());
-  nlohmann::json summary = summarize(s_->layers, s_->skipped.size(), s_->ignored);
-  summary["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s_->start).count();
-  summary["complete"] = done();
+  FieldWriter summary(summary_fields(), summarize(s_->layers, s_->skipped.size(), s_->ignored));
+  summary.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - s_->start).count());
+  summary.set("complete", done());
   // A lone matrix (TF-IDF, embeddings): its latent rank K is the number of eigenpairs in the tail.
   if (s_->model.format == "npy" && s_->layers.size() == 1 && s_->layers[0]["status"] == "success")
-    summary["latent_rank_K"] = s_->layers[0]["num_pl_spikes"];
+    summary.set("latent_rank_K", s_->layers[0]["num_pl_spikes"]);
   return {{"format", "weightscope-report"},
           {"version", 1},
           {"generator", "weightscope 0.1.0"},
@@ -194,8 +171,8 @@ nlohmann::json Analysis::report() const {
             {"total_bytes", s_->model.total_bytes},
             {"num_tensors", s_->model.tensors.size()},
             {"metadata", s_->model.metadata}}},
-          {"options", options_json(s_->opt)},
-          {"summary", summary},
+          {"options", options_to_json(s_->opt)},
+          {"summary", summary.take()},
           {"layers", s_->layers},
           {"skipped", s_->skipped}};
 }

@@ -1,6 +1,7 @@
 // weightscope: the native command-line front end of the core pipeline.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -10,28 +11,34 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/options_json.h"
 #include "io/input_error.h"
 #include "report/csv.h"
+#include "report/schema_doc.h"
 
 namespace {
 
-const char* kUsage =
-    "usage: weightscope analyze PATH... [options]\n"
-    "  PATH: a .safetensors or .npy file, several shard files (with or without\n"
-    "        model.safetensors.index.json), or a folder holding them\n"
-    "options:\n"
-    "  --json FILE           write the JSON report (docs/report-schema.md); '-' for stdout\n"
-    "  --csv FILE            write one CSV row per layer; '-' for stdout\n"
-    "  --no-spectra          leave the per-layer plot data out of the JSON\n"
-    "  --threads N           worker threads (default: all cores)\n"
-    "  --fit pl|tpl          tpl also fits a truncated power law and compares it (R, p)\n"
-    "  --xmin-convention weightwatcher|powerlaw   candidate xmins (default weightwatcher)\n"
-    "  --fix-fingers none|xmin_peak|clip_xmax\n"
-    "  --min-evals N --max-evals N --max-N N      layer size gates (10, 15000, 50000)\n"
-    "  --no-conv2d-norm      do not scale pooled conv2d eigenvalues by 1/2\n"
-    "  --no-mp-fit --no-detx skip the Marchenko-Pastur fit / the detX point\n"
-    "  --randomize [--seed S]  rand_distance against the element-shuffled matrix\n"
-    "  --quiet               no progress on stderr\n";
+// Flags for the analysis options come from their table (analysis/options_json.cpp).
+std::string usage() {
+  std::string u =
+      "usage: weightscope analyze PATH... [options]\n"
+      "       weightscope schema --markdown|--json   the report's fields (docs/report-schema.md)\n"
+      "  PATH: a .safetensors or .npy file, several shard files (with or without\n"
+      "        model.safetensors.index.json), or a folder holding them\n"
+      "options:\n";
+  const auto line = [&](std::string flag, const std::string& meaning) {
+    flag.resize(std::max<size_t>(flag.size() + 1, 42), ' ');
+    u += "  " + flag + meaning + "\n";
+  };
+  line("--json FILE", "write the JSON report (docs/report-schema.md); '-' for stdout");
+  line("--csv FILE", "write one CSV row per layer; '-' for stdout");
+  line("--quiet", "no progress on stderr");
+  for (const ws::OptionSpec& o : ws::option_specs()) {
+    const std::string kind = o.kind;
+    line(std::string(o.flag) + (kind == "integer" ? " N" : kind == "boolean" ? "" : " " + kind), o.meaning);
+  }
+  return u;
+}
 
 struct Args {
   std::vector<std::string> paths;
@@ -41,7 +48,7 @@ struct Args {
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
-  std::fprintf(stderr, "weightscope: %s\n%s", msg.c_str(), kUsage);
+  std::fprintf(stderr, "weightscope: %s\n%s", msg.c_str(), usage().c_str());
   std::exit(2);
 }
 
@@ -55,57 +62,51 @@ long long parse_int(const std::string& flag, const std::string& v) {
   usage_error(flag + " expects an integer, got '" + v + "'");
 }
 
+// `weightscope schema --markdown|--json`.
+[[noreturn]] void print_schema(int argc, char** argv) {
+  const std::string what = argc > 2 ? argv[2] : "";
+  if (what == "--markdown") std::fputs(ws::report_schema_markdown().c_str(), stdout);
+  else if (what == "--json") std::puts(ws::fields_json().dump(1).c_str());
+  else usage_error("schema expects --markdown or --json");
+  std::exit(0);
+}
+
 Args parse_args(int argc, char** argv) {
+  if (argc >= 2 && !std::strcmp(argv[1], "schema")) print_schema(argc, argv);
   if (argc < 2 || std::strcmp(argv[1], "analyze") != 0) {
     if (argc >= 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
-      std::fputs(kUsage, stdout);
+      std::fputs(usage().c_str(), stdout);
       std::exit(0);
     }
-    usage_error("expected the 'analyze' command");
+    usage_error("expected the 'analyze' or 'schema' command");
   }
   Args a;
+  nlohmann::json options = nlohmann::json::object();
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) usage_error(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--json") a.json_path = value();
+    const auto spec = std::find_if(ws::option_specs().begin(), ws::option_specs().end(),
+                                   [&](const ws::OptionSpec& o) { return arg == o.flag; });
+    if (spec != ws::option_specs().end()) {
+      const std::string kind = spec->kind;
+      if (kind == "boolean") options[spec->key] = arg.rfind("--no-", 0) != 0;
+      else if (kind == "integer") options[spec->key] = parse_int(arg, value());
+      else options[spec->key] = value();
+    } else if (arg == "--json") a.json_path = value();
     else if (arg == "--csv") a.csv_path = value();
-    else if (arg == "--no-spectra") a.opt.spectra = false;
-    else if (arg == "--threads") a.opt.threads = static_cast<int>(parse_int(arg, value()));
-    else if (arg == "--fit") {
-      const std::string v = value();
-      if (v != "pl" && v != "tpl") usage_error("--fit expects pl or tpl");
-      a.opt.fit_tpl = v == "tpl";
-    } else if (arg == "--xmin-convention") {
-      const std::string v = value();
-      if (v == "weightwatcher" || v == "ww") a.opt.powerlaw.convention = ws::XminConvention::WeightWatcher;
-      else if (v == "powerlaw") a.opt.powerlaw.convention = ws::XminConvention::Powerlaw;
-      else usage_error("--xmin-convention expects weightwatcher or powerlaw");
-    } else if (arg == "--fix-fingers") {
-      const std::string v = value();
-      if (v == "none") a.opt.powerlaw.fix_fingers = ws::Fingers::None;
-      else if (v == "xmin_peak") a.opt.powerlaw.fix_fingers = ws::Fingers::XminPeak;
-      else if (v == "clip_xmax") a.opt.powerlaw.fix_fingers = ws::Fingers::ClipXmax;
-      else usage_error("--fix-fingers expects none, xmin_peak or clip_xmax");
-    } else if (arg == "--min-evals") a.opt.layers.min_evals = parse_int(arg, value());
-    else if (arg == "--max-evals") a.opt.layers.max_evals = parse_int(arg, value());
-    else if (arg == "--max-N") a.opt.layers.max_N = parse_int(arg, value());
-    else if (arg == "--no-conv2d-norm") a.opt.layers.conv2d_norm = false;
-    else if (arg == "--no-mp-fit") a.opt.mp_fit = false;
-    else if (arg == "--no-detx") a.opt.detx = false;
-    else if (arg == "--randomize") a.opt.randomize = true;
-    else if (arg == "--seed") a.opt.seed = static_cast<uint64_t>(parse_int(arg, value()));
     else if (arg == "--quiet") a.quiet = true;
     else if (arg.rfind("--", 0) == 0) usage_error("unknown option " + arg);
     else a.paths.push_back(arg);
   }
   if (a.paths.empty()) usage_error("no model path given");
-  if (a.opt.layers.min_evals < 1 || a.opt.layers.min_evals >= a.opt.layers.max_evals)
-    usage_error("--min-evals must be >= 1 and below --max-evals");
-  if (a.opt.layers.max_N < a.opt.layers.max_evals) usage_error("--max-N must be >= --max-evals");
-  if (a.opt.threads < 0) usage_error("--threads must be >= 0");
+  try {
+    a.opt = ws::options_from_json(options);
+  } catch (const ws::OptionError& e) {
+    usage_error(e.what());
+  }
   return a;
 }
 

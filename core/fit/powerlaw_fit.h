@@ -1,6 +1,6 @@
 #pragma once
 // Clauset-Shalizi-Newman power-law tail fit of an eigenvalue spectrum
-// (research/powerlaw.md, research/weightwatcher.md section 3).
+// (docs/methods.md, "Power-law fit" and "Fix fingers").
 #include <cstdint>
 #include <string>
 #include <vector>

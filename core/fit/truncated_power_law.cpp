@@ -99,7 +99,7 @@ TruncatedPowerLawFit fit_truncated_power_law(const std::vector<double>& tail, do
   if (!t.ok) return {};
   // MLE over (alpha, ln lambda) in powerlaw's range alpha > 1, from powerlaw's start
   // (alpha_Hill, 1 / mean x). Tight tolerances: the reference's fmin (xtol = ftol = 1e-4) stops up
-  // to ~0.5% short of this optimum in lambda (research/powerlaw.md 2.3).
+  // to ~0.5% short of this optimum in lambda (docs/methods.md, "Truncated power law").
   auto objective = [&](const std::vector<double>& p) {
     if (!(p[0] > 1.0)) return 1e300;
     const double ll = tpl_loglik(t, xmin, p[0], std::exp(p[1]));

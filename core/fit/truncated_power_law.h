@@ -1,6 +1,6 @@
 #pragma once
 // Truncated power law p(x) ~ x^-alpha e^(-lambda x), x >= xmin, and the log-likelihood-ratio test
-// against the pure power law (research/powerlaw.md section 2).
+// against the pure power law (docs/methods.md, "Truncated power law").
 #include <vector>
 
 namespace ws {

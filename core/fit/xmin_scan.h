@@ -1,6 +1,6 @@
 #pragma once
 // The exact Clauset xmin scan behind fit_power_law: Hill alpha and KS distance D for every candidate
-// xmin (research/powerlaw.md sections 1.3, 1.4, 1.7 and 3).
+// xmin (docs/methods.md, "Power-law fit", "xmin candidates" and "KS distance D").
 #include <cstddef>
 #include <vector>
 

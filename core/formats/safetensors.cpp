@@ -1,5 +1,5 @@
 // safetensors header reader. Validation mirrors huggingface/safetensors `SafeTensors::read_metadata`
-// + `Metadata::validate` (research/browser.md section 1), plus what that reader leaves to chance:
+// + `Metadata::validate` (docs/methods.md, "safetensors validation"), plus what that reader leaves to chance:
 // duplicate names and fields, JSON nesting depth, non-string metadata, offsets beyond 2^53.
 // The header is parsed with a SAX handler straight into TensorInfo, so a 100 MB header of tiny
 // tensors costs about its own size in memory, not a DOM several times larger.

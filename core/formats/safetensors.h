@@ -1,5 +1,5 @@
 #pragma once
-// safetensors header parsing with the reference reader's validation (research/browser.md section 1)
+// safetensors header parsing with the reference reader's validation (docs/methods.md, "safetensors validation")
 // plus duplicate names, JSON depth, and non-string metadata. Reads only the header bytes.
 #include <map>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // Which tensors are layers, with the reference tool's state-dict conventions
-// (research/weightwatcher.md sections 1.2-1.5): 2-D -> dense, 4-D -> conv2d (kh*kw slices pooled),
+// (docs/methods.md, "Layers", "Conv2d handling", "Size gates"): 2-D -> dense, 4-D -> conv2d (kh*kw slices pooled),
 // others skipped; size gates min_evals / max_evals / max_N.
 #include <cstdint>
 #include <string>

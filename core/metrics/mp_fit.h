@@ -1,6 +1,6 @@
 #pragma once
 // Marchenko-Pastur bulk fit, the reference tool's brute-force sigma grid against a KDE
-// (research/weightwatcher.md section 5.2).
+// (docs/methods.md, "MP fit").
 #include <cstdint>
 #include <vector>
 

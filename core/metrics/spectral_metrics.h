@@ -1,6 +1,6 @@
 #pragma once
 // Per-layer scalars from the eigenvalues, named as the reference tool names its columns
-// (research/weightwatcher.md section 4).
+// (docs/methods.md, "Metrics" and "detX point").
 #include <cstdint>
 #include <vector>
 

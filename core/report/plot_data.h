@@ -1,6 +1,7 @@
 #pragma once
-// The data behind the per-layer plots, computed once in the core so the CLI's JSON, the page and
-// shared reports draw the same thing.
+// The raw data behind the per-layer plots: the eigenvalues and the fit's KS scan. The series the
+// page draws (histograms, the fitted line, the tail's PDF and CCDF) are derived from these and the
+// layer's fit fields in one place, web/js/report/spectra.js, which share links need anyway.
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -8,7 +9,7 @@
 
 namespace ws {
 
-// {"evals", "esd", "log_esd", "ks", "fit"} as documented in docs/report-schema.md.
-nlohmann::json plot_data(const std::vector<double>& sorted_evals, const PowerLawFit& fit, double evals_thresh);
+// {"evals", "ks": {"xmin", "D", "alpha"}} as documented in docs/report-schema.md.
+nlohmann::json plot_data(const std::vector<double>& sorted_evals, const PowerLawFit& fit);
 
 }  // namespace ws

@@ -1,13 +1,12 @@
 #include "report/summary.h"
 
-#include <cstdlib>
+#include "metrics/fit_metrics.h"
+#include "report/fields.h"
 
 namespace ws {
 
 nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_t num_ignored) {
-  static const char* kMeans[] = {"log_norm",          "alpha",       "alpha_weighted", "log_alpha_norm",
-                                 "log_spectral_norm", "stable_rank", "mp_softrank"};
-  nlohmann::json s;
+  FieldWriter s(summary_fields());
   size_t ok = 0, under = 0, over = 0, coincide = 0;
   for (const auto& l : layers) {
     if (l.value("status", "") != "success") continue;
@@ -15,29 +14,29 @@ nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_
     const std::string w = l.value("warning", "");
     under += w == "under-trained";
     over += w == "over-trained";
-    // The detX point and xmin coincide when they pick the same tail, give or take one eigenvalue.
-    if (l.contains("detX_num") && std::llabs(l["detX_num"].get<long long>() -
-                                             l["num_pl_spikes"].get<long long>()) <= 1)
+    if (l.contains("detX_num") &&
+        detx_coincides(l["detX_num"].get<int64_t>(), l["num_pl_spikes"].get<int64_t>()))
       ++coincide;
   }
-  for (const char* key : kMeans) {
+  for (const Field& f : summary_fields()) {
+    if (!f.mean) continue;
     double sum = 0;
     size_t n = 0;
     for (const auto& l : layers)
-      if (l.value("status", "") == "success" && l.contains(key) && l[key].is_number()) {
-        sum += l[key].get<double>();
+      if (l.value("status", "") == "success" && l.contains(f.key) && l[f.key].is_number()) {
+        sum += l[f.key].get<double>();
         ++n;
       }
-    if (n > 0) s[key] = sum / n;
+    if (n > 0) s.set(f.key, sum / n);
   }
-  s["num_layers"] = layers.size();
-  s["num_failed"] = layers.size() - ok;
-  s["num_skipped"] = num_skipped;
-  s["num_ignored"] = num_ignored;
-  s["num_under_trained"] = under;
-  s["num_over_trained"] = over;
-  s["num_detx_coincide"] = coincide;
-  return s;
+  s.set("num_layers", layers.size());
+  s.set("num_failed", layers.size() - ok);
+  s.set("num_skipped", num_skipped);
+  s.set("num_ignored", num_ignored);
+  s.set("num_under_trained", under);
+  s.set("num_over_trained", over);
+  s.set("num_detx_coincide", coincide);
+  return s.take();
 }
 
 }  // namespace ws

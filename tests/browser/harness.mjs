@@ -1,10 +1,11 @@
 // Browser test harness: the page served by scripts/serve.mjs (with or without cross-origin
 // isolation) in Debian's Chromium driven by playwright-core. Never downloads a browser.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
-import { ROOT } from '../node/helpers.mjs';
+import { ROOT, writeSafetensors } from '../node/helpers.mjs';
+import { launch } from './static-host.mjs';
 
 export const SCREENSHOTS = join(ROOT, 'tests/browser/screenshots');
 mkdirSync(SCREENSHOTS, { recursive: true });
@@ -12,11 +13,7 @@ mkdirSync(SCREENSHOTS, { recursive: true });
 export async function openPage({ isolation, serviceWorkers = 'block' }) {
   const server = await startServer({ port: 0, isolation });
   const base = `http://127.0.0.1:${server.address().port}/`;
-  const browser = await chromium.launch({
-    executablePath: process.env.WS_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launch();
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 },
                                              serviceWorkers });
   const page = await context.newPage();
@@ -50,4 +47,16 @@ export async function tableRows(page) {
     const head = [...tr.closest('table').querySelectorAll('thead th')].map(th => th.dataset.key);
     return Object.fromEntries(head.map((k, i) => [k, cells[i]]));
   }));
+}
+
+// A safetensors file of a few large random matrices: slow enough (seconds per layer) to cancel.
+export function slowModel() {
+  const n = 2000, count = 4;  // above the side-by-side size (M <= 1536): each layer uses the whole pool
+  let seed = 1;
+  const tensors = Array.from({ length: count }, (_, i) => {
+    const data = new Float32Array(n * n);
+    for (let k = 0; k < data.length; ++k) { seed = (seed * 1103515245 + 12345) >>> 0; data[k] = seed / 2 ** 32 - 0.5; }
+    return { name: `layer${i}.weight`, shape: [n, n], data };
+  });
+  return writeSafetensors(join(mkdtempSync(join(tmpdir(), 'ws-slow-')), 'slow.safetensors'), tensors);
 }

@@ -3,12 +3,12 @@
 // downloads parse and match, bad files show a readable error and the page stays usable, Cancel
 // stops a run within a second, and no request leaves the page's own origin.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { compareReports, fixtureFiles, makeShards, nativeReport } from '../node/helpers.mjs';
-import { SCREENSHOTS, analyzeFiles, openPage, tableRows } from './harness.mjs';
+import { compareReports, fixtureFiles, makeShards, nativeReport, safetensorsBytes, writeSafetensors } from '../node/helpers.mjs';
+import { SCREENSHOTS, analyzeFiles, openPage, slowModel, tableRows } from './harness.mjs';
 
 const timings = {};
 after(() => {
@@ -23,45 +23,15 @@ async function downloadJson(page, testid) {
   return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
 }
 
-// A safetensors file of a few large random matrices: slow enough (seconds per layer) to cancel.
-function slowModel() {
-  const dir = mkdtempSync(join(tmpdir(), 'ws-slow-'));
-  const n = 2000, count = 4;  // above the side-by-side size (M <= 1536): each layer uses the whole pool
-  const header = {};
-  const chunks = [];
-  let seed = 1;
-  for (let i = 0; i < count; ++i) {
-    const data = new Float32Array(n * n);
-    for (let k = 0; k < data.length; ++k) { seed = (seed * 1103515245 + 12345) >>> 0; data[k] = seed / 2 ** 32 - 0.5; }
-    header[`layer${i}.weight`] = { dtype: 'F32', shape: [n, n], data_offsets: [i * n * n * 4, (i + 1) * n * n * 4] };
-    chunks.push(Buffer.from(data.buffer));
-  }
-  let text = JSON.stringify(header);
-  text += ' '.repeat((8 - (text.length % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(text.length));
-  const path = join(dir, 'slow.safetensors');
-  writeFileSync(path, Buffer.concat([len, Buffer.from(text), ...chunks]));
-  return path;
-}
-
 // A sparse 4.8 GB file: one [60000, 20000] F32 tensor (over max_evals, skipped unread) and one small
 // real layer after it. Only the header and the small tensor may be read.
 function sparseHugeModel() {
-  const path = join(mkdtempSync(join(tmpdir(), 'ws-huge-')), 'huge.safetensors');
-  const big = 60000 * 20000 * 4, small = 64 * 48;
-  let text = JSON.stringify({ 'huge.weight': { dtype: 'F32', shape: [60000, 20000], data_offsets: [0, big] },
-                              'small.weight': { dtype: 'F32', shape: [64, 48], data_offsets: [big, big + small * 4] } });
-  text += ' '.repeat((8 - (text.length % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(text.length));
+  const small = 64 * 48;
   const data = new Float32Array(small);
   for (let i = 0; i < small; ++i) data[i] = Math.sin(i * 12.9898) * 0.5;
-  const fd = openSync(path, 'w');
-  writeSync(fd, Buffer.concat([len, Buffer.from(text)]), 0, 8 + text.length, 0);
-  writeSync(fd, Buffer.from(data.buffer), 0, small * 4, 8 + text.length + big);
-  closeSync(fd);
-  return path;
+  return writeSafetensors(join(mkdtempSync(join(tmpdir(), 'ws-huge-')), 'huge.safetensors'),
+                          [{ name: 'huge.weight', shape: [60000, 20000], nbytes: 60000 * 20000 * 4 },
+                           { name: 'small.weight', shape: [64, 48], data }]);
 }
 
 for (const isolation of [true, false]) {
@@ -184,16 +154,13 @@ for (const isolation of [true, false]) {
     });
 
     test('a file dropped on the drop zone is analyzed', async () => {
-      const dt = await s.page.evaluateHandle(() => {
-        const n = 40, m = 24, data = new Float32Array(n * m).map((_, i) => Math.cos(i * 0.37) + (i % 7) * 0.1);
-        let text = JSON.stringify({ 'dropped.weight': { dtype: 'F32', shape: [n, m], data_offsets: [0, n * m * 4] } });
-        text += ' '.repeat((8 - (text.length % 8)) % 8);
-        const head = new Uint8Array(8);
-        new DataView(head.buffer).setBigUint64(0, BigInt(text.length), true);
+      const n = 40, m = 24, data = new Float32Array(n * m).map((_, i) => Math.cos(i * 0.37) + (i % 7) * 0.1);
+      const bytes = safetensorsBytes([{ name: 'dropped.weight', shape: [n, m], data }]).toString('base64');
+      const dt = await s.page.evaluateHandle(b64 => {
         const t = new DataTransfer();
-        t.items.add(new File([head, text, data], 'dropped.safetensors'));
+        t.items.add(new File([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], 'dropped.safetensors'));
         return t;
-      });
+      }, bytes);
       const runs = Number(await s.page.evaluate(() => document.body.dataset.runs ?? 0));
       await s.page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
       await s.page.waitForFunction(n => Number(document.body.dataset.runs) > n && document.body.dataset.state === 'done', runs);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
-import { random, safetensorsBytes } from '../node/share-helpers.mjs';
+import { safetensorsBytes } from '../node/helpers.mjs';
+import { random } from '../node/share-helpers.mjs';
 import { analyzeFiles, openPage } from './harness.mjs';
 import { launch, staticServer } from './static-host.mjs';
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The CLI as a user meets it: exit codes, one-line errors, reports written. usage: cli_test.sh CLI SHARED_DIR
+# The CLI as a user meets it: exit codes, one-line errors, reports written. usage: cli_test.sh CLI MODEL
+# (MODEL: a real safetensors model; ctest passes the demo model, web/demo/ppocrv4_rec.safetensors)
 set -uo pipefail
-cli=$1 shared=$2
+cli=$1 fixture=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fixture=$shared/fixtures/ppocrv4_rec.safetensors
 pass=0 fail=0
 check() {  # check NAME CONDITION...
   local name=$1; shift

@@ -1,21 +1,35 @@
 // Shared by the node and browser tests: paths, the native CLI's reports, the wasm module in node
-// (with a FileReaderSync stand-in over real files), and a safetensors shard splitter.
+// (with a FileReaderSync stand-in over real files), the tests' one safetensors writer and a shard splitter.
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, fstatSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, fstatSync,
+         writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-// ../shared beside the clone, as CI lays it out (and the native tests expect).
-export const SHARED = process.env.WS_SHARED_DIR ?? resolve(ROOT, '../shared');
-export const FIXTURES = join(SHARED, 'fixtures');
+// The tests' data is the repository's own: tests/data/ (fixtures, reference outputs; its README.md
+// gives sources and licenses), except the demo model, which is kept once, in web/demo/.
+// WS_TEST_DATA_DIR points the tests at another folder with the same layout (as the native tests).
+export const TEST_DATA = process.env.WS_TEST_DATA_DIR || join(ROOT, 'tests/data');
+const ELSEWHERE = process.env.WS_TEST_DATA_DIR ? {} : { 'fixtures/ppocrv4_rec.safetensors': join(ROOT, 'web/demo/ppocrv4_rec.safetensors') };
+// path relative to the data folder, e.g. 'reference/ppocrv4_rec.json'.
+export function testData(path) {
+  return ELSEWHERE[path] ?? join(TEST_DATA, path);
+}
+// A fixture model by file name, e.g. fixture('nsfwjs_mobilenet_v2.safetensors').
+export function fixture(name) {
+  return testData(`fixtures/${name}`);
+}
 export const NATIVE_BUILD = process.env.WS_NATIVE_BUILD ?? join(ROOT, 'build-native-web');
 export const CLI = join(NATIVE_BUILD, 'weightscope');
 
+// Every fixture model, sorted by file name.
 export function fixtureFiles() {
-  return readdirSync(FIXTURES).filter(f => f.endsWith('.safetensors')).sort().map(f => join(FIXTURES, f));
+  const names = new Set(readdirSync(join(TEST_DATA, 'fixtures')).filter(f => f.endsWith('.safetensors')));
+  for (const path of Object.keys(ELSEWHERE)) if (path.startsWith('fixtures/')) names.add(basename(path));
+  return [...names].sort().map(fixture);
 }
 
 const cache = new Map();
@@ -86,6 +100,50 @@ export function analyzeWithModule(module, paths, { threads = 1, index = null } =
   }
 }
 
+// The one safetensors writer of the JS tests. tensors: [{name, shape, dtype = 'F32', data}] with
+// data a typed array or Buffer, or {name, shape, dtype, nbytes} for a tensor left unwritten (a hole
+// of a sparse file, writeSafetensors only). metadata: the __metadata__ object, if any. The layout:
+// an 8-byte little-endian header length, the JSON header padded with spaces to 8 bytes, the data.
+function safetensorsLayout(tensors, metadata) {
+  const header = metadata ? { __metadata__: metadata } : {};
+  const parts = [];
+  let off = 0;
+  for (const t of tensors) {
+    const data = t.data ? Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength) : null;
+    const nbytes = data ? data.length : t.nbytes;
+    header[t.name] = { dtype: t.dtype ?? 'F32', shape: t.shape, data_offsets: [off, off + nbytes] };
+    parts.push({ data, at: off });
+    off += nbytes;
+  }
+  let text = JSON.stringify(header);
+  text += ' '.repeat((8 - (Buffer.byteLength(text) % 8)) % 8);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
+  const head = Buffer.concat([len, Buffer.from(text)]);
+  return { head, parts: parts.map(p => ({ ...p, at: head.length + p.at })), size: head.length + off };
+}
+
+// The bytes of a safetensors file.
+export function safetensorsBytes(tensors, metadata) {
+  const { head, parts } = safetensorsLayout(tensors, metadata);
+  return Buffer.concat([head, ...parts.map(p => p.data)]);
+}
+
+// Writes a safetensors file at path; tensors given by nbytes only are holes (a sparse file, which
+// takes no disk space). Returns path.
+export function writeSafetensors(path, tensors, metadata) {
+  const { head, parts, size } = safetensorsLayout(tensors, metadata);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, head, 0, head.length, 0);
+    for (const { data, at } of parts) if (data) writeSync(fd, data, 0, data.length, at);
+    ftruncateSync(fd, size);
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
 // Splits a safetensors file into `parts` shard files plus model.safetensors.index.json in a new
 // folder (tensors keep their order; each shard is a complete safetensors file). Returns the folder.
 export function makeShards(path, parts = 2, dir = mkdtempSync(join(tmpdir(), 'ws-shards-'))) {
@@ -100,22 +158,12 @@ export function makeShards(path, parts = 2, dir = mkdtempSync(join(tmpdir(), 'ws
   mkdirSync(dir, { recursive: true });
   for (let p = 0; p < parts; ++p) {
     const shardName = `model-${String(p + 1).padStart(5, '0')}-of-${String(parts).padStart(5, '0')}.safetensors`;
-    const h = meta ? { __metadata__: meta } : {};
-    const chunks = [];
-    let off = 0;
-    for (const name of names.slice(p * per, (p + 1) * per)) {
+    const tensors = names.slice(p * per, (p + 1) * per).map(name => {
       const t = header[name];
-      const data = bytes.subarray(8 + n + t.data_offsets[0], 8 + n + t.data_offsets[1]);
-      h[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + data.length] };
-      chunks.push(data);
-      off += data.length;
       weightMap[name] = shardName;
-    }
-    let text = JSON.stringify(h);
-    text += ' '.repeat((8 - (text.length % 8)) % 8);
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
-    writeFileSync(join(dir, shardName), Buffer.concat([len, Buffer.from(text), ...chunks]));
+      return { name, dtype: t.dtype, shape: t.shape, data: bytes.subarray(8 + n + t.data_offsets[0], 8 + n + t.data_offsets[1]) };
+    });
+    writeFileSync(join(dir, shardName), safetensorsBytes(tensors, meta));
   }
   writeFileSync(join(dir, 'model.safetensors.index.json'),
                 JSON.stringify({ metadata: { total_size: bytes.length }, weight_map: weightMap }, null, 1));

@@ -3,6 +3,8 @@
 // promises (web/js/share/compact.js): histograms, the fitted line, xmin and the table values exact
 // or to 1e-8; the tail and KS curve within their quantization; the explained variance within the
 // histogram bin the bulk eigenvalues were placed in.
+import { logEsd } from '../../web/js/report/spectra.js';
+import { safetensorsBytes } from './helpers.mjs';
 
 const rel = (a, b) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300);
 
@@ -18,9 +20,11 @@ const tailTol = T => (T > 48 ? 0.1 : 2e-3);
 
 const byType = (scene, type) => scene.layers.filter(l => l.type === type);
 
-// orig, shared: [{kind, scene}] of one layer (layerScenes); binWidth: its log-ESD bin width (decades);
-// tailSize: its count of eigenvalues >= xmin.
-export function compareLayerScenes(assert, orig, shared, binWidth, tailSize, label) {
+// orig, shared: [{kind, scene}] of one layer (layerScenes), layer: that layer in the original report.
+export function compareLayerScenes(assert, orig, shared, layer) {
+  const e = logEsd(layer).edges, label = layer.name;
+  const binWidth = (e[e.length - 1] - e[0]) / (e.length - 1);  // decades
+  const tailSize = layer.spectra.evals.filter(v => v >= layer.xmin).length;
   assert.deepEqual(shared.map(s => s.kind), orig.map(s => s.kind), `${label}: plot kinds`);
   const binFactor = 10 ** binWidth - 1;
   for (let k = 0; k < orig.length; ++k) {
@@ -84,21 +88,6 @@ export function compareLayerScenes(assert, orig, shared, binWidth, tailSize, lab
         assert.fail(`${what}: no comparison for this plot kind`);
     }
   }
-}
-
-// The bytes of a safetensors file: tensors [{name, shape, data: Float32Array}], optional metadata.
-export function safetensorsBytes(tensors, metadata) {
-  const header = metadata ? { __metadata__: metadata } : {};
-  let off = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [off, off + t.data.byteLength] };
-    off += t.data.byteLength;
-  }
-  let text = JSON.stringify(header);
-  text += ' '.repeat((8 - (Buffer.byteLength(text) % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
-  return Buffer.concat([len, Buffer.from(text), ...tensors.map(t => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))]);
 }
 
 // Deterministic uniform numbers in (0, 1) (mulberry32).

@@ -1,9 +1,9 @@
 // Share-link codec in node (Node 20 has CompressionStream): size of a 100-layer link, what a link
 // keeps exactly, and that hostile links and report files are refused with a clear message.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { COLUMNS } from '../../web/js/report/layer-table.js';
@@ -11,7 +11,7 @@ import { num } from '../../web/js/report/format.js';
 import { layerScenes } from '../../web/js/report/layer-plots.js';
 import { compactReport } from '../../web/js/share/compact.js';
 import { MAX_FRAGMENT, ReportError, decodeShare, encodeShare, reportFromJson, shareParam } from '../../web/js/share/codec.js';
-import { FIXTURES, analyzeWithModule, closeFiles, haveWasm, loadModule } from './helpers.mjs';
+import { ROOT, analyzeWithModule, closeFiles, fixtureFiles, haveWasm, loadModule } from './helpers.mjs';
 import { compareLayerScenes, heavyTailedModel } from './share-helpers.mjs';
 
 const b64url = bytes => Buffer.from(bytes).toString('base64url');
@@ -38,11 +38,7 @@ function assertSameTable(got, want) {
 }
 
 function assertSamePlots(got, want) {
-  want.layers.forEach((l, i) => {
-    const e = l.spectra.log_esd.edges;
-    compareLayerScenes(assert, layerScenes(l), layerScenes(got.layers[i]), (e[e.length - 1] - e[0]) / (e.length - 1),
-                       l.spectra.evals.filter(v => v >= l.xmin).length, l.name);
-  });
+  want.layers.forEach((l, i) => compareLayerScenes(assert, layerScenes(l), layerScenes(got.layers[i]), l));
 }
 
 test('a 100-layer model fits in a 32 KB link; table exact, plots within the stated precision', { skip: !haveWasm('st') && 'no wasm st build' }, async () => {
@@ -60,9 +56,11 @@ test('a 100-layer model fits in a 32 KB link; table exact, plots within the stat
   assertSamePlots(back, report);
 });
 
+// Every fixture: what the page derives from a link equals what it derives from the core's report.
 test('real fixtures: link size, exact table, plots', { skip: !haveWasm('st') && 'no wasm st build' }, async () => {
-  for (const name of ['ppocrv4_rec.safetensors', 'nsfwjs_mobilenet_v2.safetensors']) {
-    const report = await analyze(join(FIXTURES, name));
+  for (const path of fixtureFiles()) {
+    const name = basename(path);
+    const report = await analyze(path);
     const payload = await encodeShare(report);
     console.log(`${name}: ${report.layers.length} layers, ${report.skipped.length} skipped: share payload ${payload.length} characters`);
     const back = await decodeShare(payload);
@@ -144,9 +142,17 @@ test('report files: full reports and compact ones are schema-checked', () => {
   bad(r => { r.layers[0].name = 5; }, /layers\[0\].name must be a string/);
   bad(r => { r.layers[0].alpha = 'x'; }, /layers\[0\].alpha must be a number/);
   bad(r => { r.layers[0].spectra.evals = 'x'; }, /evals must be an array/);
-  bad(r => { r.layers[0].spectra.esd = { edges: [1, 2], density: [1, 2] }; }, /edges one longer/);
+  bad(r => { r.layers[0].spectra.log_esd = { edges: [1, 2], counts: [1, 2] }; }, /edges one longer/);
   bad(r => { r.layers[0].shape = [2, -1]; }, /non-negative integer/);
   bad(r => { r.model.metadata = { k: 5 }; }, /metadata value must be a string/);
   bad(r => { r.skipped = [{ reason: {} }]; }, /skipped\[0\].reason must be a string/);
   bad(r => { r.layers[0].name = 'x'.repeat(5000); }, /longer than 4096/);
+});
+
+test('a compact report written before the field table (derived columns as false/null) still opens', () => {
+  const old = JSON.parse(readFileSync(join(ROOT, 'tests/data/share/ppocrv4_rec_before_field_table.weightscope.json'), 'utf8'));
+  const r = reportFromJson(old);
+  assert.equal(r.layers.length, 41);
+  assert.equal(r.layers[0].alpha, 3.5300960921523363);  // exact, as the reference-matched core wrote it
+  assert.equal(r.layers[0].lambda_max, undefined);      // was recomputed by the old decoder, now absent
 });

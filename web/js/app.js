@@ -1,200 +1,170 @@
-// The page: picks the wasm build, takes files, drives the analysis worker, renders the report.
-import { droppedFiles, relevantFiles } from './files.js';
-import { renderAlphaChart } from './report/alpha-chart.js';
+// The analyzer page: wires the file inputs, the drop zone and the buttons to the engine (engine.js,
+// which owns the analysis worker) and the store (store.js, the page's one state); everything shown
+// follows the store, the report through the view the embed uses too (report/report-view.js).
+import { saveBlob } from './download.js';
+import { createEngine, pickBuild } from './engine.js';
+import { droppedFiles, modelBaseName, sortFiles } from './files.js';
 import { bytes, duration } from './report/format.js';
-import { createLayerTable } from './report/layer-table.js';
-import { renderLayerPlots } from './report/layer-plots.js';
-import { renderSkipped } from './report/skipped.js';
-import { renderSummary } from './report/summary.js';
+import { createReportView } from './report/report-view.js';
 import { installShare } from './share/share-page.js';
+import { beginLoading, createPageStore, mirrorToBody } from './store.js';
 
 const $ = sel => document.querySelector(sel);
 const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
+const setText = (node, text) => { if (node.textContent !== text) node.textContent = text; };
 
-// Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages.
-const threaded = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
-const variant = threaded ? 'mt' : 'st';
-const threads = threaded ? Math.max(1, Math.min(navigator.hardwareConcurrency || 4, 16)) : 1;
+const store = createPageStore();
+const engine = createEngine({
+  ...pickBuild(),
+  onStatus: ({ status, variant, threads, message }) => {
+    store.set({ engine: { status, variant, threads, loaded: store.get().engine.loaded || status === 'ready' } });
+    if (status === 'failed') store.set({ state: 'error', error: message });
+  },
+});
 
-let worker = null, workerReady = false;
-let report = null, csv = null, runStart = 0, lastProgress = null, tick = null;
-const table = createLayerTable($('#layer-table'), { onSelect: showLayer });
+// --- What shows the state: each a subscriber of the store.
 
-function setState(state) {
-  document.body.dataset.state = state;
-  byTestId('cancel').disabled = state !== 'running';
-  for (const id of ['download-json', 'download-csv']) byTestId(id).disabled = state !== 'done';
+function showEngine() {
+  const label = $('#engine');
+  store.subscribe(({ engine: { status, variant, threads, loaded } }) => {
+    setText(label,
+      status === 'ready' || (status === 'loading' && loaded)
+        ? (variant === 'mt' ? `WebAssembly, SIMD + ${threads} threads (cross-origin isolated)`
+                            : 'WebAssembly, SIMD, single thread (page not cross-origin isolated)')
+        : status === 'off' ? 'not loaded (a shared report needs no WebAssembly; it loads when you open a model)'
+        : status === 'failed' ? 'could not be loaded' : 'loading\u2026');
+  });
 }
 
-function startWorker() {
-  workerReady = false;
-  worker = new Worker('js/worker.js', { name: `weightscope-${variant}` });
-  worker.onmessage = e => onWorkerMessage(e.data);
-  worker.onerror = e => fail(`The analysis worker failed: ${e.message || 'could not load the WebAssembly module'}`);
-  worker.postMessage({ type: 'init', variant, threads });
+function showControls() {
+  store.subscribe(s => {
+    byTestId('cancel').disabled = s.state !== 'running';
+    byTestId('download-json').disabled = !(s.state === 'done' || s.state === 'shared');
+    byTestId('download-csv').disabled = !(s.state === 'done' && s.csv);
+    const box = byTestId('error');
+    box.hidden = s.state !== 'error';
+    if (s.state === 'error') setText(box, s.error);
+    $('#report').hidden = !s.report;
+    setText($('#model-name'), (s.report?.model?.files ?? []).join(', '));
+    setText($('#run-status'), s.runStatus);
+  });
 }
 
-function fail(message) {
-  clearInterval(tick);
-  clearTimeout(renderTimer);
-  renderTimer = null;
-  const box = byTestId('error');
-  box.textContent = message;
-  box.hidden = false;
-  setState('error');
-  // A failed run may leave the module in any state: start clean for the next file. A worker that
-  // never got ready is not restarted here (it would fail again, in a loop): the next file retries.
-  const restart = workerReady;
-  worker?.terminate();
-  worker = null;
-  if (restart) startWorker();
-}
-
-function emptyReport(model) {
-  return { format: 'weightscope-report', version: 1, model, summary: {}, layers: [], skipped: [] };
-}
-
-function renderReport() {
-  renderSummary(report, $('#summary'));
-  table.update(report);
-  renderAlphaChart(report, $('#alpha-chart'));
-  renderSkipped(report, $('#skipped'));
-}
-
-// Results can arrive hundreds per second; redraw at most a few times a second while running.
-let renderTimer = null;
-function scheduleRender() {
-  if (renderTimer) return;
-  renderTimer = setTimeout(() => { renderTimer = null; renderReport(); }, 300);
-}
-function renderNow() {
-  clearTimeout(renderTimer);
-  renderTimer = null;
-  renderReport();
-}
-
-function showLayer(layer) {
-  $('#layer-plots-title').textContent = `Layer ${layer.name} (${layer.type}, ${layer.N}\u00d7${layer.M}${layer.rf > 1 ? `, rf ${layer.rf}` : ''})`;
-  $('#layer-plots-section').hidden = false;
-  renderLayerPlots(layer, $('#layer-plots'));
-}
-
-// The plots of the first layer whose fit succeeded (or the first layer), when the report is complete.
-function showFirstLayer() {
-  if (report.layers.length) showLayer(report.layers.find(l => l.status === 'success') ?? report.layers[0]);
-}
-
+// The progress bar and line; while running, the elapsed time moves on its own.
 function showProgress() {
-  const p = lastProgress;
-  if (!p) return;
-  const elapsed = (performance.now() - runStart) / 1000;
-  const frac = p.totalBytes ? p.bytesDone / p.totalBytes : p.done / Math.max(1, p.total);
-  const remaining = frac > 0.02 ? (elapsed * (1 - frac)) / frac : NaN;
-  const bar = byTestId('progress');
-  bar.value = frac;
-  bar.dataset.done = p.done;
-  bar.dataset.total = p.total;
-  $('#progress-text').textContent =
-    `${p.done} / ${p.total} tensors \u00b7 ${bytes(p.bytesDone)} of ${bytes(p.totalBytes)} \u00b7 ` +
-    `${p.current ? `now: ${p.current} \u00b7 ` : ''}elapsed ${duration(elapsed)}` +
-    (p.done < p.total ? ` \u00b7 remaining ~${duration(remaining)}` : '');
+  let tick = null;
+  const draw = () => {
+    const { progress: p, state, startedAt } = store.get();
+    if (!p) {
+      $('#progress-text').textContent = '';
+      return;
+    }
+    const elapsed = state === 'running' ? (performance.now() - startedAt) / 1000 : p.elapsed;
+    const frac = p.totalBytes ? p.bytesDone / p.totalBytes : p.done / Math.max(1, p.total);
+    const remaining = frac > 0.02 ? (elapsed * (1 - frac)) / frac : NaN;
+    const bar = byTestId('progress');
+    bar.value = frac;
+    bar.dataset.done = p.done;
+    bar.dataset.total = p.total;
+    $('#progress-text').textContent =
+      `${p.done} / ${p.total} tensors \u00b7 ${bytes(p.bytesDone)} of ${bytes(p.totalBytes)} \u00b7 ` +
+      `${p.current ? `now: ${p.current} \u00b7 ` : ''}elapsed ${duration(elapsed)}` +
+      (p.done < p.total ? ` \u00b7 remaining ~${duration(remaining)}` : '');
+  };
+  store.subscribe((s, before) => {
+    if (s.state === 'running' && !tick) tick = setInterval(draw, 500);
+    if (s.state !== 'running' && tick) { clearInterval(tick); tick = null; }
+    if (!before || s.progress !== before.progress || s.state !== before.state) draw();
+  });
 }
 
-function onWorkerMessage(m) {
-  if (m.type === 'ready') {
-    workerReady = true;
-    $('#engine').textContent = m.variant === 'mt'
-      ? `WebAssembly, SIMD + ${m.threads} threads (cross-origin isolated)`
-      : 'WebAssembly, SIMD, single thread (page not cross-origin isolated)';
-    document.body.dataset.engine = m.variant;
-    return;
-  }
-  if (document.body.dataset.state !== 'running') return;
-  if (m.type === 'model') {
-    report = emptyReport(m.model);
-    $('#model-name').textContent = m.model.files.join(', ');
-    renderNow();
-  } else if (m.type === 'progress') {
-    lastProgress = m;
-    showProgress();
-  } else if (m.type === 'result') {
-    if (m.result.kind === 'layer') report.layers.push(m.result.layer);
-    else report.skipped.push(m.result.skipped);
-    report.summary = m.summary;
-    scheduleRender();
-    if (report.layers.length === 1 && m.result.kind === 'layer') showLayer(report.layers[0]);
-  } else if (m.type === 'done') {
-    clearInterval(tick);
-    report = m.report;
-    csv = m.csv;
-    lastProgress = { ...lastProgress, done: report.model.num_tensors, total: report.model.num_tensors,
-                     bytesDone: report.model.total_bytes, totalBytes: report.model.total_bytes, current: '' };
-    showProgress();
-    renderNow();
-    document.body.dataset.seconds = String(m.elapsed);
-    $('#run-status').textContent = `Done in ${duration(m.elapsed)}.`;
-    showFirstLayer();
-    setState('done');
-  } else if (m.type === 'error') {
-    fail(m.message);
-  }
+function showReport() {
+  const section = $('#layer-plots-section');
+  const view = createReportView({
+    summary: $('#summary'), alpha: $('#alpha-chart'), table: $('#layer-table'), skipped: $('#skipped'),
+    plots: { title: $('#layer-plots-title'), container: $('#layer-plots'),
+             show: () => { section.hidden = false; }, hide: () => { section.hidden = true; } },
+  }, { openFirst: true });
+  store.subscribe(s => {
+    if (s.report) view.sync(s.report, { id: s.reportId, live: s.state === 'running', complete: s.state === 'done' || s.state === 'shared' });
+  });
+}
+
+// --- What changes it.
+
+// The progress of the run that just ended, with its elapsed time fixed.
+function endProgress(patch = {}) {
+  const s = store.get();
+  return { ...s.progress, ...patch, elapsed: (performance.now() - s.startedAt) / 1000 };
 }
 
 function analyze(files) {
-  if (share.openReportFiles(files)) return;
-  if (!worker) startWorker();
-  files = relevantFiles(files);
-  if (!files.length) {
-    byTestId('error').textContent = 'No .safetensors, .npy or model.safetensors.index.json among the chosen files.';
-    byTestId('error').hidden = false;
-    setState('error');
+  const { models, index, report: reportFile } = sortFiles(files);
+  if (reportFile) {
+    share.openReportFile(reportFile);
     return;
   }
-  if (document.body.dataset.state === 'running') cancel();
-  byTestId('error').hidden = true;
-  $('#run-status').textContent = '';
-  $('#layer-plots-section').hidden = true;
-  $('#report').hidden = false;
-  report = emptyReport({ files: files.map(f => f.name) });
-  csv = null;
-  lastProgress = { done: 0, total: 0, bytesDone: 0, totalBytes: files.reduce((s, f) => s + f.size, 0), current: 'reading headers' };
-  runStart = performance.now();
-  // Counts runs, so tests can wait for the end of this one rather than the previous one.
-  document.body.dataset.runs = String(Number(document.body.dataset.runs ?? 0) + 1);
-  setState('running');
-  showProgress();
-  clearInterval(tick);
-  tick = setInterval(showProgress, 500);
-  renderNow();
-  worker.postMessage({ type: 'run', files, threads, options: {} });
+  if (!models.length) {
+    engine.cancel();
+    store.set({ state: 'error', error: index ? `No .safetensors or .npy file among: ${files.map(f => f.name).join(', ')}.`
+                                             : 'No .safetensors, .npy or model.safetensors.index.json among the chosen files.' });
+    return;
+  }
+  const { report } = engine.run({ models, index }, {
+    model: r => store.set({ report: r }),
+    progress: p => store.set({ progress: p }),
+    layer: (_, r) => store.set({ report: r }),
+    skipped: (_, r) => store.set({ report: r }),
+    done: (final, csv, seconds) => store.set({
+      state: 'done', report: final, csv, seconds, runStatus: `Done in ${duration(seconds)}.`,
+      progress: endProgress({ done: final.model.num_tensors, total: final.model.num_tensors, bytesDone: final.model.total_bytes,
+                              totalBytes: final.model.total_bytes, current: '' }),
+    }),
+    error: message => store.set({ state: 'error', error: message, progress: endProgress() }),
+  });
+  const s = store.get();
+  store.set({
+    state: 'running', report, reportId: s.reportId + 1, csv: null, error: null, seconds: null, runStatus: '',
+    // Counts runs, so tests can wait for the end of this one rather than the previous one.
+    runs: s.runs + 1, startedAt: performance.now(),
+    progress: { done: 0, total: 0, bytesDone: 0, totalBytes: models.reduce((n, f) => n + f.size, 0), current: 'reading headers' },
+  });
 }
 
 function cancel() {
-  if (document.body.dataset.state !== 'running') return;
-  clearInterval(tick);
-  renderNow();
-  worker.terminate();
-  startWorker();
-  $('#run-status').textContent = `Cancelled after ${duration((performance.now() - runStart) / 1000)}; the table holds the layers done so far.`;
-  setState('idle');
+  if (!engine.cancel()) return;
+  const progress = endProgress();
+  store.set({ state: 'idle', progress, runStatus: `Cancelled after ${duration(progress.elapsed)}; the table holds the layers done so far.` });
 }
 
-function save(blob, name) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+function download(kind) {
+  const { report, csv } = store.get();
+  const base = modelBaseName(report?.model?.files?.[0] ?? 'model');
+  if (kind === 'json') saveBlob(new Blob([JSON.stringify(report, null, 1) + '\n'], { type: 'application/json' }), `${base}.weightscope.json`);
+  else saveBlob(new Blob([csv], { type: 'text/csv' }), `${base}.weightscope.csv`);
 }
 
-function baseName() {
-  const f = report?.model?.files?.[0] ?? 'model';
-  return f.replace(/\.(safetensors|npy)$/i, '').replace(/-\d{5}-of-\d{5}$/, '');
+async function openDemo() {
+  engine.cancel();
+  const current = beginLoading(store);
+  try {
+    const res = await fetch('demo/ppocrv4_rec.safetensors');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const blob = await res.blob();
+    if (current()) analyze([new File([blob], 'ppocrv4_rec.safetensors')]);
+  } catch (e) {
+    if (current()) store.set({ state: 'error', error: `The demo model could not be loaded (${e.message}).` });
+  }
 }
 
-// Wiring.
+// --- Wiring.
+mirrorToBody(store);
+showEngine();
+showControls();
+showProgress();
+showReport();
+const share = installShare({ store, stopRun: () => engine.cancel() });
+
 for (const id of ['file-input', 'folder-input']) {
   byTestId(id).addEventListener('change', e => {
     analyze([...e.target.files]);
@@ -212,36 +182,12 @@ drop.addEventListener('drop', async e => {
 // A drop anywhere else must not navigate away to the file.
 window.addEventListener('dragover', e => e.preventDefault());
 window.addEventListener('drop', e => e.preventDefault());
-byTestId('demo').addEventListener('click', async () => {
-  const res = await fetch('demo/ppocrv4_rec.safetensors');
-  if (!res.ok) {
-    fail(`The demo model could not be loaded (HTTP ${res.status}).`);
-    return;
-  }
-  analyze([new File([await res.blob()], 'ppocrv4_rec.safetensors')]);
-});
+byTestId('demo').addEventListener('click', openDemo);
 byTestId('cancel').addEventListener('click', cancel);
-byTestId('download-json').addEventListener('click', () =>
-  save(new Blob([JSON.stringify(report, null, 1) + '\n'], { type: 'application/json' }), `${baseName()}.weightscope.json`));
-byTestId('download-csv').addEventListener('click', () => save(new Blob([csv], { type: 'text/csv' }), `${baseName()}.weightscope.csv`));
+byTestId('download-json').addEventListener('click', () => download('json'));
+byTestId('download-csv').addEventListener('click', () => download('csv'));
 
-// A report from a share link or a report file: shown without a model file or the worker.
-function showReport(shown, source) {
-  if (document.body.dataset.state === 'running') cancel();
-  report = shown;
-  csv = null;
-  $('#report').hidden = false;
-  $('#model-name').textContent = (report.model.files ?? []).join(', ');
-  $('#progress-text').textContent = '';
-  $('#run-status').textContent = source === 'link' ? 'Opened from a share link.' : 'Opened from a report file.';
-  renderReport();
-  $('#layer-plots-section').hidden = true;
-  showFirstLayer();
-  setState('done');
-  byTestId('download-csv').disabled = true;
-}
-const share = installShare({ getReport: () => report, showReport });
-if (!share.openFromLocation()) startWorker();
-setState('idle');
+// A share link opens without the engine; otherwise the worker loads now, before any file is chosen.
+if (!share.openFromLocation()) engine.start();
 if ('serviceWorker' in navigator && location.protocol !== 'file:')
   navigator.serviceWorker.register('sw.js').catch(() => {});

@@ -26,7 +26,27 @@ export async function droppedFiles(dataTransfer) {
   return [...(dataTransfer.files ?? [])];
 }
 
-// Only what the analyzer reads: model files and the shard index (a dropped folder may hold more).
-export function relevantFiles(files) {
-  return files.filter(f => /\.(safetensors|npy)$/i.test(f.name) || f.name.endsWith('.index.json'));
+// What a file is, by its name: the one place these patterns live (the worker gets the files sorted).
+const MODEL = /\.(safetensors|npy)$/i;
+const SHARD_INDEX = /\.index\.json$/i;
+export const isModelFile = name => MODEL.test(name);
+export const isShardIndex = name => SHARD_INDEX.test(name);
+// A saved report (.weightscope.json, the CLI's --json, a compact report): any .json but a shard index.
+export const isReportFile = name => /\.json$/i.test(name) && !isShardIndex(name);
+
+// A model's name without its extension and shard suffix: "model-00001-of-00002.safetensors" -> "model".
+export function modelBaseName(name) {
+  return name.replace(MODEL, '').replace(/-\d{5}-of-\d{5}$/, '');
+}
+
+// Files sorted for the analyzer: {models, index, report}. A dropped folder may hold anything else,
+// which is left out. `report` is a report file among files that hold no model file (model files
+// win when both are chosen).
+export function sortFiles(files) {
+  const models = files.filter(f => isModelFile(f.name));
+  return {
+    models,
+    index: files.find(f => isShardIndex(f.name)) ?? null,
+    report: models.length ? null : files.find(f => isReportFile(f.name)) ?? null,
+  };
 }

@@ -12,26 +12,14 @@
 //   layer="name" picks the layer whose plots "layer" (and a table click) shows.
 // Property: element.report = reportObject (validated like the rest). Events: "weightscope-load"
 // (detail: the report) and "weightscope-error" (detail: the message).
-import { renderAlphaChart } from '../report/alpha-chart.js';
 import { el } from '../report/format.js';
-import { renderLayerPlots } from '../report/layer-plots.js';
-import { renderLayerTable } from '../report/layer-table.js';
-import { renderSkipped } from '../report/skipped.js';
-import { renderSummary } from '../report/summary.js';
-import { ReportError, decodeShare, fetchReport, reportFromJson, shareParam } from '../share/codec.js';
+import { createReportView, firstLayer } from '../report/report-view.js';
+import { ReportError, decodeShare, fetchReport, parseJson, reportFromJson, shareParam } from '../share/codec.js';
 import { renderShareNote } from '../share/share-page.js';
 
 const STYLESHEET = new URL('../../css/embed.css', import.meta.url).href;
 const PARTS = ['summary', 'alpha', 'table', 'layer', 'skipped'];
 const DEFAULT_PARTS = ['summary', 'alpha', 'table'];
-
-function parseJson(text, what) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ReportError(`${what} is not valid JSON.`);
-  }
-}
 
 export class WeightscopeReport extends HTMLElement {
   static observedAttributes = ['src', 'data', 'fragment', 'part', 'layer'];
@@ -114,9 +102,8 @@ export class WeightscopeReport extends HTMLElement {
 
   #render() {
     const report = this.#report, parts = this.#parts();
-    const ok = report.layers.filter(l => l.status === 'success');
     const wanted = this.getAttribute('layer');
-    const initial = wanted !== null ? report.layers.find(l => l.name === wanted) : ok[0] ?? report.layers[0];
+    const initial = wanted !== null ? report.layers.find(l => l.name === wanted) : firstLayer(report);
     // What a compact report approximates, folded: a docs page may show several parts of one report.
     const notes = el('div');
     renderShareNote(report, notes);
@@ -124,49 +111,28 @@ export class WeightscopeReport extends HTMLElement {
       el('summary', {}, 'Rebuilt from a compact report: some plots are approximated'), ...notes.childNodes);
     const title = el('div', { className: 'ws-title' }, el('strong', {}, (report.model.files ?? []).join(', ') || 'weightscope report'),
       report.generator ? el('span', { className: 'ws-muted' }, ` \u00b7 ${report.generator}`) : null);
-    const sections = [];
-    const plotsTitle = el('h4', { className: 'ws-plots-title' });
-    const plots = el('div', { className: 'ws-plots' });
-    const showLayer = layer => {
-      plotsTitle.textContent = `Layer ${layer.name} (${layer.type ?? ''}, ${layer.N}\u00d7${layer.M})`;
-      renderLayerPlots(layer, plots);
-    };
-    for (const part of parts) {
-      const box = el('section', { className: `ws-part ws-${part}`, dataset: { part } });
-      sections.push(box);
-      if (part === 'summary') {
-        const cards = el('div', { className: 'cards' });
-        renderSummary(report, cards);
-        box.append(cards, ...this.#metadata(report));
-      } else if (part === 'skipped') renderSkipped(report, box);
-      else if (part === 'table') {
-        const holder = el('div');
-        box.append(holder);
-        renderLayerTable(report, holder, { onSelect: layer => { showLayer(layer); if (!parts.includes('layer')) box.append(plotsTitle, plots); } });
-      } else if (part === 'layer') {
-        if (initial) box.append(plotsTitle, plots);
-        else box.append(el('p', { className: 'ws-error' }, `No layer named \u201c${wanted}\u201d in this report.`));
-      }
-    }
+    // The parts are slots of the report view the analyzer page uses too.
+    const slots = {};
+    const boxes = {};
+    const plots = { title: el('h4', { className: 'ws-plots-title' }), container: el('div', { className: 'ws-plots' }) };
+    // A table click shows the layer's plots in the layer part, or under the table without one.
+    plots.show = () => { if (!plots.container.isConnected) (boxes.layer ?? boxes.table).append(plots.title, plots.container); };
+    const sections = parts.map(part => {
+      const box = boxes[part] = el('section', { className: `ws-part ws-${part}`, dataset: { part } });
+      if (part === 'summary') box.append(slots.summary = el('div', { className: 'cards' }), slots.metadata = el('div'));
+      else if (part === 'alpha') box.append(slots.alpha = el('div', { className: 'ws-alpha-holder' }));
+      else if (part === 'table') box.append(slots.table = el('div'));
+      else if (part === 'skipped') slots.skipped = box;
+      else if (part === 'layer' && !initial) box.append(el('p', { className: 'ws-error' }, `No layer named \u201c${wanted}\u201d in this report.`));
+      return box;
+    });
+    if (parts.includes('table') || parts.includes('layer')) slots.plots = plots;
     this.#frame(title, note, ...sections);
-    // Plots size themselves to their container: draw them once the sections are in the page.
-    const alpha = sections.find(s => s.dataset.part === 'alpha');
-    if (alpha) {
-      // The chart takes its container's width; the holder leaves room for the figure's frame.
-      const holder = el('div', { className: 'ws-alpha-holder' });
-      alpha.append(holder);
-      renderAlphaChart(report, holder);
-    }
-    if (initial && parts.includes('layer')) showLayer(initial);
+    // Plots size themselves to their container: drawn once the sections are in the page.
+    const view = createReportView(slots);
+    view.sync(report, { id: this.#loads });
+    if (initial && parts.includes('layer')) view.showLayer(initial);
     this.dispatchEvent(new CustomEvent('weightscope-load', { detail: report }));
-  }
-
-  // Model metadata (from the model file: untrusted) as text.
-  #metadata(report) {
-    const entries = Object.entries(report.model.metadata ?? {});
-    if (!entries.length) return [];
-    return [el('details', { className: 'ws-meta' }, el('summary', {}, `Model metadata (${entries.length})`),
-      el('dl', {}, ...entries.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])))];
   }
 }
 

@@ -4,6 +4,7 @@
 //    layers: [{type: 'bars', edges, heights} | {type: 'line'|'points', x, y, names?} |
 //             {type: 'vline', x} | {type: 'hline', y} | {type: 'hband', y0, y1} | {type: 'marker', x, y}
 //             ... each with color, label?, dash?, width?]}
+import { saveBlob } from '../download.js';
 import { domain, formatNumber, scale, ticks } from './ticks.js';
 
 const MARGIN = { left: 66, right: 14, top: 30, bottom: 46 };
@@ -200,16 +201,6 @@ function hoverTargets(scene, L) {
   return out;
 }
 
-function download(blob, filename) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-}
-
 function paint(canvas, scene, ratio) {
   const L = layout(scene);
   canvas.width = Math.round(L.width * ratio);
@@ -261,12 +252,12 @@ export function mountPlot(container, scene, { kind = 'plot', filename = kind } =
   png.addEventListener('click', () => {
     const c = document.createElement('canvas');
     paint(c, scene, 2);
-    c.toBlob(b => download(b, filename + '.png'), 'image/png');
+    c.toBlob(b => saveBlob(b, filename + '.png'), 'image/png');
   });
   const svg = document.createElement('button');
   svg.textContent = 'SVG';
   svg.dataset.testid = 'save-svg';
-  svg.addEventListener('click', () => download(new Blob([sceneToSvg(scene)], { type: 'image/svg+xml' }), filename + '.svg'));
+  svg.addEventListener('click', () => saveBlob(new Blob([sceneToSvg(scene)], { type: 'image/svg+xml' }), filename + '.svg'));
   bar.append(png, svg);
   const wrap = document.createElement('div');
   wrap.className = 'plot-canvas';

@@ -1,26 +1,11 @@
-// The layer table: the reference tool's columns, sortable by any column, filterable by name and
-// by warning. createLayerTable keeps sort/filter state across updates (rows arrive one by one).
+// The layer table: the fields web/js/fields.js gives a header, sortable by any column, filterable
+// by name and by warning. createLayerTable keeps sort/filter state across updates (rows arrive one by one).
+import { LAYER_FIELDS } from '../fields.js';
 import { el, num } from './format.js';
 
 // [key, header, tooltip]
-export const COLUMNS = [
-  ['index', '#', 'tensor position in the model'],
-  ['name', 'layer', 'tensor key without .weight'],
-  ['type', 'type', 'dense or conv2d'],
-  ['N', 'N', 'larger side'], ['M', 'M', 'smaller side'], ['rf', 'rf', 'receptive field kh*kw'],
-  ['num_evals', 'evals', 'eigenvalues in the ESD'],
-  ['alpha', '\u03b1', 'power-law exponent'], ['alpha_weighted', '\u03b1\u0302', 'alpha * log10 lambda_max'],
-  ['D', 'D', 'KS distance of the fit'], ['sigma', '\u03c3', 'standard error of alpha'],
-  ['xmin', 'xmin', 'start of the power-law tail'], ['xmax', 'xmax', 'largest eigenvalue fitted'],
-  ['num_pl_spikes', 'tail', 'eigenvalues in the tail (num_pl_spikes)'],
-  ['lambda_max', '\u03bb_max', 'largest eigenvalue'], ['spectral_norm', 'spectral norm', ''],
-  ['norm', 'norm', 'Frobenius norm squared'], ['log_norm', 'log norm', ''],
-  ['log_spectral_norm', 'log spectral norm', ''], ['log_alpha_norm', 'log \u03b1-norm', ''],
-  ['stable_rank', 'stable rank', ''], ['matrix_rank', 'rank', ''], ['entropy', 'entropy', ''],
-  ['detX_num', 'detX #', 'eigenvalues above the detX point'], ['detX_val', 'detX \u03bb', 'detX eigenvalue'],
-  ['num_spikes', 'MP spikes', 'eigenvalues above the Marchenko-Pastur bulk'], ['mp_softrank', 'MP softrank', ''],
-  ['warning', 'warning', 'over-trained: alpha < 2; under-trained: alpha > 6'],
-];
+export const COLUMNS = LAYER_FIELDS.filter(f => f.label)
+  .map(f => [f.key, f.label, f.unit ? `${f.meaning} (${f.unit})` : f.meaning]);
 
 function cell(layer, key) {
   if (key === 'warning') return layer.status === 'success' ? layer.warning : `fit failed: ${layer.failure_reason ?? ''}`;

@@ -1,11 +1,12 @@
-// Plot data for one layer, from its report JSON: the `spectra` fields the core computes
-// (docs/report-schema.md), or, when a field is missing (older or trimmed reports), the same
-// quantity derived here from spectra.evals and the layer's fit fields.
+// The one place the plotted series of a layer are derived: from the raw data the core reports
+// (spectra.evals, spectra.ks, the fit fields alpha, xmin, xmax; docs/report-schema.md). A layer
+// rebuilt from a share link carries its exact log-ESD counts (spectra.log_esd), which win over a
+// histogram of its approximate eigenvalues.
 
 export const EVALS_THRESH = 1e-5;  // the reference's EVALS_THRESH: only larger evals are fitted/binned
 const BINS = 100;
 
-function linspace(lo, hi, n) {
+export function linspace(lo, hi, n) {
   return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
 }
 
@@ -36,7 +37,6 @@ export function logEsd(layer) {
 
 // {edges, density}: log-spaced bins, density per unit lambda (count / (n * bin width)).
 export function esd(layer) {
-  if (layer.spectra?.esd) return layer.spectra.esd;
   const le = logEsd(layer);
   if (!le) return null;
   const n = le.counts.reduce((a, b) => a + b, 0);
@@ -46,34 +46,15 @@ export function esd(layer) {
 
 // The fitted power law on [xmin, xmax]: pdf (alpha-1)/xmin (x/xmin)^-alpha, ccdf (x/xmin)^(1-alpha).
 export function fitLine(layer) {
-  if (layer.spectra?.fit) return layer.spectra.fit;
   if (layer.status !== 'success') return null;
   const { alpha, xmin, xmax } = layer;
   const x = linspace(Math.log10(xmin), Math.log10(xmax), 64).map(v => 10 ** v);
   return { x, pdf: x.map(v => ((alpha - 1) / xmin) * (v / xmin) ** -alpha), ccdf: x.map(v => (v / xmin) ** (1 - alpha)) };
 }
 
-// KS distance of the continuous power-law MLE fit at every candidate xmin (each eval > thresh but
-// the largest, as the reference's WWFit scans them). Only used when the report lacks spectra.ks.
+// The fit's KS scan as the core computed it ({xmin, D, alpha}; a share link keeps D at some xmin).
 export function ksCurve(layer) {
-  if (layer.spectra?.ks?.xmin?.length) return layer.spectra.ks;
-  const x = sortedEvals(layer).filter(v => v > EVALS_THRESH);
-  const n = x.length;
-  const logs = x.map(Math.log);
-  const suffix = new Array(n + 1).fill(0);
-  for (let i = n - 1; i >= 0; --i) suffix[i] = suffix[i + 1] + logs[i];
-  const out = { xmin: [], D: [], alpha: [] };
-  for (let i = 0; i < n - 1; ++i) {
-    const m = n - i;
-    const alpha = 1 + m / (suffix[i] - m * logs[i]);
-    let D = 0;
-    for (let j = i; j < n; ++j) {
-      const cdf = 1 - (x[j] / x[i]) ** (1 - alpha);
-      D = Math.max(D, Math.abs((j - i) / m - cdf));
-    }
-    out.xmin.push(x[i]); out.D.push(D); out.alpha.push(alpha);
-  }
-  return out;
+  return layer.spectra?.ks?.xmin?.length ? layer.spectra.ks : null;
 }
 
 // The tail (evals >= xmin) as empirical PDF (log bins, normalised over the tail) and CCDF.

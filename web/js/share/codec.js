@@ -76,7 +76,8 @@ export function shareParam(text) {
   return new URLSearchParams(hash).get('r');
 }
 
-function parseJson(text, what) {
+// JSON.parse with a readable error: "<what> is not valid JSON."
+export function parseJson(text, what) {
   try {
     return JSON.parse(text);
   } catch {

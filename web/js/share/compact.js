@@ -2,12 +2,12 @@
 // expansion back into a report the page's renderers draw unchanged.
 //
 // What is kept and how (sizes: a 100-layer model fits in ~32 KB of link):
-// - the table: one column per field (no repeated keys). alpha, xmin, xmax (the fitted line) and
-//   D, detX_val and every integer are exact doubles; columns that follow from others (lambda_max = xmax, the log
-//   norms, alpha-hat, stable rank, sigma) are recomputed when that prints the same as the original;
-//   the other numbers keep the fewest significant digits (>= 6) that print the same in the table;
+// - the table: one column per field web/js/fields.js keeps (share "exact" or "approximate"), no
+//   repeated keys; exact fields and every integer are stored as they are, approximate numbers with
+//   the fewest significant digits (>= 4, what the table prints) that print the same in the table
+//   and the cards;
 // - both ESD histograms: the exact bin counts plus the log10 range to 10 digits (the edges are
-//   rebuilt with the core's own linspace formula);
+//   rebuilt with spectra.js's linspace, which made them);
 // - the power-law tail (lambda >= xmin): log10 lambda quantized to 12 bits over the tail's range,
 //   every eigenvalue up to TAIL_SAMPLE of them, else TAIL_SAMPLE at geometrically spaced distances
 //   from the largest (see tailRanks), interpolated in between as a power law;
@@ -16,11 +16,11 @@
 //   chosen xmin and at the last candidate: ranks both sides compute from the counts, so only D is
 //   stored; the points sit at the rebuilt eigenvalues;
 // - the fitted power law is not stored: spectra.js redraws it from alpha, xmin, xmax (exact).
-// Not kept: the eigenvalues themselves, the scan's per-candidate alpha, columns not in the table
+// Not kept: the eigenvalues themselves, the scan's per-candidate alpha, fields marked "dropped"
 // (MP fit details, timings), metadata values past METADATA_CHARS.
-import { COLUMNS } from '../report/layer-table.js';
+import { LAYER_FIELDS, SKIPPED_FIELDS } from '../fields.js';
 import { num } from '../report/format.js';
-import { EVALS_THRESH, ksCurve, logEsd } from '../report/spectra.js';
+import { EVALS_THRESH, linspace, logEsd } from '../report/spectra.js';
 import { LIMITS, ReportError, validateReport } from './validate.js';
 
 export const SHARE_FORMAT = 'weightscope-share';
@@ -34,27 +34,17 @@ const METADATA_KEYS = 64;
 const SKIPPED_ROWS = 5000;
 const MAX_TOTAL_EVALS = 5e6;    // rebuilt eigenvalues over all layers (40 MB of doubles)
 
-const EXACT = new Set(['alpha', 'xmin', 'xmax', 'D', 'detX_val']);
-// Columns recomputed from others, in dependency order (the reference's definitions).
-const DERIVED = [
-  ['lambda_max', l => l.xmax],
-  ['spectral_norm', l => l.lambda_max],
-  ['log_spectral_norm', l => Math.log10(l.lambda_max)],
-  ['log_norm', l => Math.log10(l.norm)],
-  ['alpha_weighted', l => l.alpha * Math.log10(l.lambda_max)],
-  ['stable_rank', l => l.norm / l.lambda_max],
-  ['sigma', l => (l.alpha - 1) / Math.sqrt(l.num_pl_spikes)],
-];
-const derive = (f, l) => { const v = f(l); return typeof v === 'number' && Number.isFinite(v) ? v : undefined; };
-const LAYER_KEYS = [...new Set([...COLUMNS.map(([key]) => key), 'tensor', 'shape', 'dtype', 'status',
-                                'failure_reason', 'num_pl_spikes', 'alpha', 'D', 'xmin', 'xmax', 'detX_val'])];
+const EXACT = new Set(LAYER_FIELDS.filter(f => f.share === 'exact').map(f => f.key));
+// spectra is kept in its own compact form (packSpectra).
+const LAYER_KEYS = LAYER_FIELDS.filter(f => f.share !== 'dropped' && f.key !== 'spectra').map(f => f.key);
+const NUMERIC_KEYS = LAYER_FIELDS.filter(f => LAYER_KEYS.includes(f.key) && f.type === 'number').map(f => f.key);
 const KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 // ---- encoding -------------------------------------------------------------------------------
 
-// Fewest significant digits (>= 6) that print like v in the table (4 digits) and the cards (3).
+// Fewest significant digits that print like v in the table (4 digits) and the cards (3).
 function shown(v) {
-  for (let k = 6; k < 17; ++k) {
+  for (let k = 4; k < 17; ++k) {
     const r = Number(v.toPrecision(k));
     if (num(r) === num(v) && num(r, 3) === num(v, 3)) return r;
   }
@@ -72,7 +62,6 @@ function packValue(key, v) {
 
 const deltas = a => a.map((v, i) => (i ? v - a[i - 1] : v));
 const quantize = (v, a, b) => (b > a ? Math.max(0, Math.min(Q, Math.round(((v - a) / (b - a)) * Q))) : 0);
-const samePrint = (a, b) => num(a) === num(b) && num(a, 3) === num(b, 3);
 
 // Ranks (ascending) of the tail eigenvalues a link keeps: all, or TAIL_SAMPLE at distances from
 // the largest spaced geometrically (1, 2, 3, ... then growing): in a power-law tail log(lambda) falls
@@ -151,24 +140,22 @@ function columns(rows, keys, pack = (k, v) => v) {
   return out;
 }
 
-// Table columns. A derived column holds null where the decoder recomputes the value (it prints
-// the same as the original), false where the original has no value though one could be computed.
+// Table columns; tensor is almost always name + ".weight": 0 stands for that, and a number equal
+// to the same layer's value of an earlier numeric field is stored as "=that_field" (lambda_max and
+// spectral_norm are xmax in most layers), which keeps it exact and costs a few bytes once deflated.
 function layerColumns(layers) {
-  const derivedKeys = new Set(DERIVED.map(([k]) => k));
-  // tensor is almost always name + ".weight": 0 stands for that.
-  const rows = layers.map(l => ({ ...l, tensor: l.tensor === `${l.name}.weight` ? 0 : l.tensor }));
-  const cols = columns(rows, LAYER_KEYS.filter(k => !derivedKeys.has(k)), packValue);
-  const decoded = layers.map((l, i) => Object.fromEntries(Object.entries(cols).map(([k, c]) => [k, c[i] ?? undefined])));
-  for (const [key, f] of DERIVED) {
-    const col = layers.map((l, i) => {
-      const v = Number.isFinite(l[key]) ? l[key] : undefined, d = derive(f, decoded[i]);
-      if (v === undefined) return d === undefined ? null : false;
-      if (d !== undefined && samePrint(d, v)) { decoded[i][key] = d; return null; }
-      return (decoded[i][key] = packValue(key, v));
-    });
-    if (col.some(v => v !== null)) cols[key] = col;
-  }
-  return cols;
+  const rows = layers.map(l => {
+    const r = { ...l, tensor: l.tensor === `${l.name}.weight` ? 0 : l.tensor };
+    const seen = [];
+    for (const key of NUMERIC_KEYS) {
+      if (!Number.isFinite(l[key])) continue;
+      const same = seen.find(k => l[k] === l[key]);
+      if (same) r[key] = `=${same}`;
+      else seen.push(key);
+    }
+    return r;
+  });
+  return columns(rows, LAYER_KEYS, (key, v) => (typeof v === 'string' && v[0] === '=' ? v : packValue(key, v)));
 }
 
 // The compact object for a (validated) report.
@@ -187,7 +174,7 @@ export function compactReport(report) {
     options: report.options, summary: report.summary,
     layers: layerColumns(layers),
     spectra: layers.map(packSpectra),
-    skipped: columns(skipped, ['name', 'tensor', 'shape', 'dtype', 'reason']),
+    skipped: columns(skipped, SKIPPED_FIELDS.map(f => f.key)),
     omitted: { skipped: (report.skipped ?? []).length - skipped.length, metadata: truncated },
   };
 }
@@ -206,32 +193,32 @@ function undelta(a) {
 }
 
 // Rows from {key: column}; every column as long as n, keys restricted to plain identifiers.
-function rowsOf(cols, n, what, derived = new Set()) {
+function rowsOf(cols, n, what) {
   if (cols === null || typeof cols !== 'object' || Array.isArray(cols)) bad(`${what} is not an object`);
   const rows = Array.from({ length: n }, () => ({}));
   for (const [key, col] of Object.entries(cols)) {
     if (!KEY.test(key)) bad(`${what} has a bad key`);
     if (!Array.isArray(col) || col.length !== n) bad(`${what}.${key} has the wrong length`);
     col.forEach((v, i) => {
-      const ok = v === null || typeof v === 'number' || typeof v === 'string' || (v === false && derived.has(key)) ||
+      // false: "no value" in links written before the field table (they recomputed some columns).
+      const ok = v === null || v === false || typeof v === 'number' || typeof v === 'string' ||
         (key === 'tensor' && v === 0) || (key === 'shape' && intArray(v, LIMITS.shapeRank));
       if (!ok) bad(`${what}.${key}[${i}] has the wrong type`);
       if (v !== null && v !== false) rows[i][key] = v;
     });
   }
   for (const r of rows) if (r.tensor === 0) r.tensor = typeof r.name === 'string' ? `${r.name}.weight` : undefined;
-  if (derived.size)
-    for (const [key, f] of DERIVED)
-      rows.forEach((r, i) => {
-        if ((cols[key]?.[i] ?? null) !== null) return;
-        const d = derive(f, r);
-        if (d !== undefined) r[key] = d;
-      });
+  // "=field": the same row's value of an earlier numeric field (see layerColumns).
+  for (const r of rows)
+    for (const key of NUMERIC_KEYS) {
+      const v = r[key];
+      if (typeof v !== 'string') continue;
+      const ref = v.slice(1);
+      if (v[0] !== '=' || NUMERIC_KEYS.indexOf(ref) < 0 || NUMERIC_KEYS.indexOf(ref) >= NUMERIC_KEYS.indexOf(key) ||
+          typeof r[ref] !== 'number') bad(`${what}.${key} refers to no earlier number`);
+      r[key] = r[ref];
+    }
   return rows;
-}
-
-function linspace(lo, hi, n) {
-  return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
 }
 
 // spectra {evals, log_esd, ks} of one layer from its packed array; notes collects what is sampled.
@@ -305,7 +292,7 @@ export function expandReport(c) {
   if (!Array.isArray(c.spectra) || c.spectra.length > LIMITS.layers) bad('no layer list');
   const n = c.spectra.length;
   const notes = {}, budget = { evals: 0 };
-  const layers = rowsOf(c.layers, n, 'layers', new Set(DERIVED.map(([k]) => k))).map((l, i) => {
+  const layers = rowsOf(c.layers, n, 'layers').map((l, i) => {
     const spectra = unpackSpectra(c.spectra[i], l, notes, budget);
     return spectra ? { ...l, spectra } : l;
   });
@@ -320,7 +307,7 @@ export function expandReport(c) {
   const omitted = c.omitted ?? {};
   report.shared = { notes: [
     'A share link (or its compact report) holds the results, not the eigenvalues themselves: some plots are rebuilt from a compact form.',
-    'Exact: the summary, the table\u2019s \u03b1, D, xmin, xmax, detX \u03bb and integer columns, the ESD histograms\u2019 counts and the fitted power law; every other table value prints as in the original (at least 6 significant digits kept).',
+    'Exact: the summary, the table\u2019s \u03b1, D, xmin, xmax, detX \u03bb and integer columns, the ESD histograms\u2019 counts and the fitted power law; every other table value prints as in the original (at least 4 significant digits kept).',
     `Approximated: tail eigenvalues (\u03bb \u2265 xmin) are quantized to 12 bits of log10 \u03bb over the tail` +
       (notes.tailSampled ? `; of tails longer than ${TAIL_SAMPLE}, ${TAIL_SAMPLE} eigenvalues at ranks spaced geometrically from the largest are kept and the others interpolated` : '') +
       '; eigenvalues below xmin are placed evenly inside their histogram bins (so the explained-variance plot is approximate) and those \u2264 1e-5 are shown as 0.',

@@ -1,18 +1,12 @@
 // Share links on the analyzer page: the "Copy share link" button and its read-only field, opening a
 // "#r=..." link (no model file, no WebAssembly), opening a dropped .weightscope.json report, and
-// the note saying what a link approximates. app.js owns the report view; this module calls
-// showReport(report, source) to put a report into it.
+// the note saying what a link approximates. It goes through the page's store (store.js): an opened
+// report becomes state "shared", and the button and note follow the store.
 import { LINK_LIMIT, ReportError, decodeShare, readReportFile, shareLink, shareParam } from './codec.js';
 import { bytes } from '../report/format.js';
+import { beginLoading } from '../store.js';
 
 const byTestId = id => document.querySelector(`[data-testid="${id}"]`);
-
-function showError(message) {
-  const box = byTestId('error');
-  box.textContent = message;
-  box.hidden = false;
-  document.body.dataset.state = 'error';
-}
 
 // The "what is approximated" note of a report opened from a link (hidden for full reports).
 export function renderShareNote(report, container) {
@@ -25,46 +19,41 @@ export function renderShareNote(report, container) {
   container.hidden = !notes.length;
 }
 
-// A report file among files: any .json but a shard index (model files win if both are dropped).
-export function reportFileIn(files) {
-  if (files.some(f => /\.(safetensors|npy)$/i.test(f.name))) return null;
-  return files.find(f => /\.json$/i.test(f.name) && !/\.index\.json$/i.test(f.name)) ?? null;
-}
-
-export function installShare({ getReport, showReport }) {
+// store: the page's store; stopRun(): ends a run in progress (an opened report replaces it).
+export function installShare({ store, stopRun }) {
   const button = byTestId('share'), field = byTestId('share-url');
   const status = document.getElementById('share-status'), note = document.getElementById('share-note');
 
   const open = async (load, source) => {
+    stopRun();
+    const current = beginLoading(store);
     try {
       const report = await load();
-      byTestId('error').hidden = true;
-      showReport(report, source);
-      renderShareNote(report, note);
-      document.body.dataset.source = source;
+      if (!current()) return;  // something else (a model, another report) came meanwhile
+      store.set({ state: 'shared', source, report, reportId: store.get().reportId + 1, csv: null, progress: null,
+                  runStatus: source === 'link' ? 'Opened from a share link.' : 'Opened from a report file.' });
     } catch (e) {
-      showError(e instanceof ReportError ? e.message : `The report could not be opened: ${e.message}`);
+      if (current()) store.set({ state: 'error', error: e instanceof ReportError ? e.message : `The report could not be opened: ${e.message}` });
     }
   };
 
-  // A new analysis replaces the shown report: its link and note no longer apply.
-  new MutationObserver(() => {
-    const state = document.body.dataset.state;
-    button.disabled = state !== 'done' || !getReport()?.layers?.length;
-    if (state === 'running') {
+  store.subscribe((s, before) => {
+    button.disabled = !(s.state === 'done' || s.state === 'shared') || !s.report?.layers?.length;
+    // A new analysis replaces the shown report: its link and note no longer apply.
+    if (s.state === 'running' && before?.state !== 'running') {
       field.value = '';
       status.textContent = '';
       renderShareNote(null, note);
-      delete document.body.dataset.source;
       // The address must not reopen the old shared report on reload.
       if (shareParam(location.hash) !== null) history.replaceState(null, '', location.pathname + location.search);
     }
-  }).observe(document.body, { attributes: true, attributeFilter: ['data-state'] });
+    if (s.state === 'shared' && s.reportId !== before?.reportId) renderShareNote(s.report, note);
+  });
 
   button.addEventListener('click', async () => {
     button.disabled = true;
     try {
-      const link = await shareLink(getReport(), location.href);
+      const link = await shareLink(store.get().report, location.href);
       field.dataset.length = String(link.length);
       if (link.length > LINK_LIMIT) {
         field.value = '';
@@ -94,7 +83,7 @@ export function installShare({ getReport, showReport }) {
     try {
       payload = shareParam(location.hash);
     } catch (e) {
-      showError(e.message);
+      store.set({ state: 'error', error: e.message });
       return true;
     }
     if (payload === null) return false;
@@ -105,17 +94,10 @@ export function installShare({ getReport, showReport }) {
 
   return {
     // Opens the report in the page's URL fragment, if any; true when there was one.
-    openFromLocation() {
-      if (!fromHash()) return false;
-      document.getElementById('engine').textContent = 'not loaded (a shared report needs no WebAssembly; it loads when you open a model)';
-      return true;
-    },
-    // Opens a dropped/chosen report file instead of analyzing; true when files held one.
-    openReportFiles(files) {
-      const file = reportFileIn(files);
-      if (!file) return false;
+    openFromLocation: fromHash,
+    // Opens a report file (files.js sortFiles) instead of analyzing.
+    openReportFile(file) {
       open(() => readReportFile(file), 'file');
-      return true;
     },
   };
 }

@@ -4,12 +4,14 @@
 // reports that pass (docs/report-schema.md, version 1). Text is never interpreted as HTML anywhere
 // (the renderers use textContent), so strings are only type- and length-checked.
 
+import { LAYER_FIELDS, SKIPPED_FIELDS, SUMMARY_FIELDS } from '../fields.js';
+
 export class ReportError extends Error {}
 
 // Bounds: well above real reports (a 7B LLM has ~230 layers, max_evals defaults to 15000).
 export const LIMITS = {
   layers: 20000, skipped: 200000, files: 10000, string: 4096, metadata: 1000, metadataValue: 1 << 20,
-  evals: 1 << 20, bins: 10000, ks: 1 << 20, fit: 100000, shapeRank: 8,
+  evals: 1 << 20, bins: 10000, ks: 1 << 20, shapeRank: 8,
 };
 
 const fail = (path, what) => { throw new ReportError(`Not a valid weightscope report: ${path} ${what}.`); };
@@ -62,24 +64,30 @@ function pairs(v, path, [a, b], extra, max) {
 function spectra(s, path) {
   if (!object(s, path, true)) return;
   if (s.evals !== undefined) numbers(s.evals, `${path}.evals`, LIMITS.evals);
-  pairs(s.esd, `${path}.esd`, ['edges', 'density'], 1, LIMITS.bins);
   pairs(s.log_esd, `${path}.log_esd`, ['edges', 'counts'], 1, LIMITS.bins);
   pairs(s.ks, `${path}.ks`, ['xmin', 'D'], 0, LIMITS.ks);
   if (s.ks?.alpha !== undefined) numbers(s.ks.alpha, `${path}.ks.alpha`, LIMITS.ks);
-  pairs(s.fit, `${path}.fit`, ['x', 'pdf'], 0, LIMITS.fit);
-  if (s.fit) pairs(s.fit, `${path}.fit`, ['x', 'ccdf'], 0, LIMITS.fit);
 }
 
-const LAYER_STRINGS = ['name', 'tensor', 'type', 'dtype', 'status', 'warning', 'failure_reason'];
+// Each field by its type in the field table (web/js/fields.js); a key the table does not know
+// (a newer writer's) must be a number, the only kind the renderers would show.
+const typeOf = fields => new Map(fields.map(f => [f.key, f.type]));
+const LAYER_TYPES = typeOf(LAYER_FIELDS), SKIPPED_TYPES = typeOf(SKIPPED_FIELDS), SUMMARY_TYPES = typeOf(SUMMARY_FIELDS);
+const CHECK = {
+  string: (v, path) => string(v, path),
+  'integer[]': shape,
+  object: spectra,
+  boolean: (v, path) => { if (v !== undefined && typeof v !== 'boolean') fail(path, 'must be a boolean'); },
+};
+
+function fields(o, types, path) {
+  object(o, path);
+  for (const [key, v] of Object.entries(o)) (CHECK[types.get(key)] ?? number)(v, `${path}.${key}`);
+}
 
 function layer(l, path) {
-  object(l, path);
+  fields(l, LAYER_TYPES, path);
   string(l.name, `${path}.name`, { optional: false });
-  for (const key of LAYER_STRINGS) string(l[key], `${path}.${key}`);
-  shape(l.shape, `${path}.shape`);
-  for (const [key, v] of Object.entries(l))
-    if (!LAYER_STRINGS.includes(key) && key !== 'shape' && key !== 'spectra') number(v, `${path}.${key}`);
-  spectra(l.spectra, `${path}.spectra`);
 }
 
 function model(m) {
@@ -105,17 +113,11 @@ export function validateReport(report) {
   if (object(report.options, 'options', true))
     for (const [k, v] of Object.entries(report.options))
       if (!['number', 'string', 'boolean'].includes(typeof v) && v !== null) fail(`options.${k}`, 'must be a number, string or boolean');
-  if (object(report.summary, 'summary', true))
-    for (const [k, v] of Object.entries(report.summary))
-      if (typeof v !== 'boolean') number(v, `summary.${k}`);
+  if (report.summary !== undefined) fields(report.summary, SUMMARY_TYPES, 'summary');
   array(report.layers, 'layers', LIMITS.layers, false);
   report.layers.forEach((l, i) => layer(l, `layers[${i}]`));
   if (array(report.skipped, 'skipped', LIMITS.skipped))
-    report.skipped.forEach((s, i) => {
-      object(s, `skipped[${i}]`);
-      for (const key of ['name', 'tensor', 'dtype', 'reason']) string(s[key], `skipped[${i}].${key}`);
-      shape(s.shape, `skipped[${i}].shape`);
-    });
+    report.skipped.forEach((s, i) => fields(s, SKIPPED_TYPES, `skipped[${i}]`));
   else report.skipped = [];
   // Set by the share-link decoder: what the link approximates (shown on the page).
   if (object(report.shared, 'shared', true) && array(report.shared.notes, 'shared.notes', 100))

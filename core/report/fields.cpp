@@ -1,0 +1,186 @@
+#include "report/fields.h"
+
+#include <stdexcept>
+
+namespace ws {
+namespace {
+
+using T = FieldType;
+using S = ShareKeep;
+
+// Eigenvalues of X = W^T W carry the square of the weights' unit.
+constexpr const char* kEval = "weight\u00b2";
+constexpr const char* kLogEval = "log10 weight\u00b2";
+
+const char* kFit = "the fit succeeded";
+const char* kFingers = "fix_fingers = clip_xmax";
+const char* kMp = "mp_fit (default on) and the fit succeeded";
+const char* kTpl = "fit = tpl and the fit succeeded";
+const char* kRand = "randomize";
+const char* kDetx = "detX (default on)";
+
+}  // namespace
+
+// Table order is the CSV's column order and the page table's column order.
+const std::vector<Field>& layer_fields() {
+  static const std::vector<Field> f = {
+      {"index", T::Integer, "", "position of the tensor in the model (0-based)", "", false, "#", S::Exact},
+      {"name", T::String, "", "layer name: the tensor key without .weight", "", true, "layer", S::Exact},
+      {"tensor", T::String, "", "tensor key in the model file", "", false, "", S::Exact},
+      {"type", T::String, "", "\"dense\" or \"conv2d\"", "", true, "type", S::Exact},
+      {"shape", T::IntArray, "", "tensor shape as stored", "", false, "", S::Exact},
+      {"dtype", T::String, "", "element type as stored (F32, BF16, F16, ...)", "", false, "", S::Exact},
+      {"N", T::Integer, "", "larger side of the layer matrix", "", true, "N", S::Exact},
+      {"M", T::Integer, "", "smaller side of the layer matrix", "", true, "M", S::Exact},
+      {"rf", T::Integer, "", "receptive field kh*kw (1 for dense)", "", true, "rf", S::Exact},
+      {"Q", T::Number, "", "aspect ratio N/M", "", false, "", S::Dropped},
+      {"num_evals", T::Integer, "", "eigenvalues in the ESD (M*rf)", "", true, "evals", S::Exact},
+      {"status", T::String, "", "\"success\" or \"failed\" (the power-law fit)", "", true, "", S::Exact},
+      {"failure_reason", T::String, "", "why the fit failed", "the fit failed", true, "", S::Exact},
+      {"alpha", T::Number, "", "power-law exponent of the ESD tail", kFit, true, "\u03b1", S::Exact},
+      {"alpha_weighted", T::Number, "", "alpha-hat: alpha * log10(lambda_max)", kFit, true, "\u03b1\u0302", S::Approximate},
+      {"D", T::Number, "", "Kolmogorov-Smirnov distance of the fit", kFit, true, "D", S::Exact},
+      {"sigma", T::Number, "", "standard error of alpha: (alpha-1)/sqrt(num_pl_spikes)", kFit, true, "\u03c3", S::Approximate},
+      {"xmin", T::Number, kEval, "start of the power-law tail", kFit, true, "xmin", S::Exact},
+      {"xmax", T::Number, kEval, "largest eigenvalue fitted", kFit, true, "xmax", S::Exact},
+      {"num_pl_spikes", T::Integer, "", "eigenvalues in the power-law tail (>= xmin)", kFit, true, "tail", S::Exact},
+      {"log_alpha_norm", T::Number, kLogEval, "log10 of the sum of evals^alpha", kFit, true, "log \u03b1-norm", S::Approximate},
+      {"warning", T::String, "", "\"over-trained\" (alpha < 2), \"under-trained\" (alpha > 6) or \"\"", "", true, "warning", S::Exact},
+      {"num_fingers", T::Integer, "", "largest eigenvalues clipped off as fingers", kFingers, true, "", S::Dropped},
+      {"raw_alpha", T::Number, "", "alpha before the fingers were clipped", kFingers, true, "", S::Dropped},
+      {"lambda_max", T::Number, kEval, "largest eigenvalue", "", true, "\u03bb_max", S::Approximate},
+      {"spectral_norm", T::Number, kEval, "squared spectral norm of W (= lambda_max)", "", false, "spectral norm", S::Approximate},
+      {"sv_max", T::Number, "weight", "largest singular value of W", "", true, "", S::Dropped},
+      {"norm", T::Number, kEval, "squared Frobenius norm of W (sum of evals)", "", false, "norm", S::Approximate},
+      {"log_norm", T::Number, kLogEval, "log10 of norm", "", true, "log norm", S::Approximate},
+      {"log_spectral_norm", T::Number, kLogEval, "log10 of lambda_max", "", true, "log spectral norm", S::Approximate},
+      {"stable_rank", T::Number, "", "norm / lambda_max", "", true, "stable rank", S::Approximate},
+      {"matrix_rank", T::Integer, "", "singular values above sv_max * N * eps", "", true, "rank", S::Exact},
+      {"entropy", T::Number, "", "matrix entropy of the spectrum in [0, 1] (1 = flat)", "", true, "entropy", S::Approximate},
+      {"detX_num", T::Integer, "", "eigenvalues above the det X_eff = 1 point", kDetx, true, "detX #", S::Exact},
+      {"detX_val", T::Number, kEval, "eigenvalue at the det X_eff = 1 point", kDetx, true, "detX \u03bb", S::Exact},
+      {"detX_val_rescaled", T::Number, "", "the same on the mean-1 scale", kDetx, false, "", S::Dropped},
+      {"sigma_mp", T::Number, "", "Marchenko-Pastur fit: bulk scale of the normalized matrix", kMp, true, "", S::Dropped},
+      {"W_scale", T::Number, "", "Marchenko-Pastur fit: normalization of W", kMp, false, "", S::Dropped},
+      {"bulk_min", T::Number, kEval, "Marchenko-Pastur bulk lower edge", kMp, true, "", S::Dropped},
+      {"bulk_max", T::Number, kEval, "Marchenko-Pastur bulk upper edge", kMp, true, "", S::Dropped},
+      {"num_spikes", T::Integer, "", "eigenvalues above the Marchenko-Pastur bulk", kMp, true, "MP spikes", S::Exact},
+      {"mp_softrank", T::Number, "", "bulk_max / lambda_max", kMp, true, "MP softrank", S::Approximate},
+      {"tpl_alpha", T::Number, "", "truncated power law: exponent", kTpl, true, "", S::Dropped},
+      {"tpl_lambda", T::Number, "1/weight\u00b2", "truncated power law: exponential cut-off rate", kTpl, true, "", S::Dropped},
+      {"tpl_R", T::Number, "", "log-likelihood ratio, power law against truncated power law", kTpl, true, "", S::Dropped},
+      {"tpl_p", T::Number, "", "p-value of tpl_R", kTpl, true, "", S::Dropped},
+      {"rand_distance", T::Number, "", "Jensen-Shannon distance to the ESD of the element-shuffled W", kRand, true, "", S::Dropped},
+      {"max_rand_eval", T::Number, kEval, "largest eigenvalue of the shuffled W", kRand, false, "", S::Dropped},
+      {"ww_softrank", T::Number, "", "max_rand_eval / lambda_max", kRand, false, "", S::Dropped},
+      {"ww_maxdist", T::Number, kEval, "lambda_max - max_rand_eval", kRand, false, "", S::Dropped},
+      {"seconds", T::Number, "s", "time spent on this layer", "", false, "", S::Dropped},
+      {"spectra", T::Object, "", "plot data: evals (ascending) and the KS scan {xmin, D, alpha}", "spectra (default on)",
+       false, "", S::Approximate},
+  };
+  return f;
+}
+
+const std::vector<Field>& summary_fields() {
+  const char* ok = "a layer's fit succeeded";
+  static const std::vector<Field> f = {
+      {"num_layers", T::Integer, "", "layers analyzed", "", false, "", S::Exact},
+      {"num_failed", T::Integer, "", "layers whose fit failed", "", false, "", S::Exact},
+      {"num_skipped", T::Integer, "", "layer tensors not analyzed (listed in skipped)", "", false, "", S::Exact},
+      {"num_ignored", T::Integer, "", "tensors that are not layers (biases, norms, ...)", "", false, "", S::Exact},
+      {"alpha", T::Number, "", "mean alpha", ok, false, "", S::Exact, true},
+      {"alpha_weighted", T::Number, "", "mean alpha-hat", ok, false, "", S::Exact, true},
+      {"log_norm", T::Number, kLogEval, "mean log_norm", ok, false, "", S::Exact, true},
+      {"log_alpha_norm", T::Number, kLogEval, "mean log_alpha_norm", ok, false, "", S::Exact, true},
+      {"log_spectral_norm", T::Number, kLogEval, "mean log_spectral_norm", ok, false, "", S::Exact, true},
+      {"stable_rank", T::Number, "", "mean stable_rank", ok, false, "", S::Exact, true},
+      {"mp_softrank", T::Number, "", "mean mp_softrank", ok, false, "", S::Exact, true},
+      {"num_under_trained", T::Integer, "", "layers with alpha > 6", "", false, "", S::Exact},
+      {"num_over_trained", T::Integer, "", "layers with alpha < 2", "", false, "", S::Exact},
+      {"num_detx_coincide", T::Integer, "", "layers whose detX point and xmin are the same or adjacent eigenvalues",
+       "", false, "", S::Exact},
+      {"seconds", T::Number, "s", "time of the whole run", "", false, "", S::Exact},
+      {"complete", T::Boolean, "", "every tensor was read (false for a cancelled run)", "", false, "", S::Exact},
+      {"latent_rank_K", T::Integer, "", "rank K of the latent space: eigenpairs in the power-law tail",
+       "a single .npy matrix whose fit succeeded", false, "", S::Exact},
+  };
+  return f;
+}
+
+const std::vector<Field>& skipped_fields() {
+  static const std::vector<Field> f = {
+      {"name", T::String, "", "layer name", "", false, "", S::Exact},
+      {"tensor", T::String, "", "tensor key", "", false, "", S::Exact},
+      {"shape", T::IntArray, "", "tensor shape as stored", "", false, "", S::Exact},
+      {"dtype", T::String, "", "element type as stored", "", false, "", S::Exact},
+      {"reason", T::String, "", "why the layer was not analyzed", "", false, "", S::Exact},
+  };
+  return f;
+}
+
+const char* type_name(FieldType t) {
+  switch (t) {
+    case T::Integer: return "integer";
+    case T::Number: return "number";
+    case T::String: return "string";
+    case T::Boolean: return "boolean";
+    case T::IntArray: return "integer[]";
+    case T::Object: return "object";
+  }
+  return "";
+}
+
+const char* share_name(ShareKeep s) {
+  switch (s) {
+    case S::Exact: return "exact";
+    case S::Approximate: return "approximate";
+    case S::Dropped: return "dropped";
+  }
+  return "";
+}
+
+namespace {
+
+// JSON has no NaN: nlohmann writes a non-finite double as null, which every reader accepts.
+bool has_type(const nlohmann::json& v, FieldType t) {
+  switch (t) {
+    case T::Integer: return v.is_number_integer();
+    case T::Number: return v.is_number() || v.is_null();
+    case T::String: return v.is_string();
+    case T::Boolean: return v.is_boolean();
+    case T::IntArray:
+      if (!v.is_array()) return false;
+      for (const auto& e : v)
+        if (!e.is_number_integer()) return false;
+      return true;
+    case T::Object: return v.is_object();
+  }
+  return false;
+}
+
+void check_field(const std::vector<Field>& fields, std::string_view key, const nlohmann::json& value) {
+  for (const Field& f : fields) {
+    if (key != f.key) continue;
+    if (!has_type(value, f.type))
+      throw std::logic_error("report field '" + std::string(key) + "' must be " + type_name(f.type) + ", got " +
+                             value.type_name());
+    return;
+  }
+  throw std::logic_error("report field '" + std::string(key) + "' is not in the field table (core/report/fields.cpp)");
+}
+
+}  // namespace
+
+FieldWriter::FieldWriter(const std::vector<Field>& fields, nlohmann::json start) : fields_(fields) {
+  if (!start.is_object()) throw std::logic_error("a report entry must be a JSON object");
+  for (const auto& [key, value] : start.items()) check_field(fields_, key, value);
+  j_ = std::move(start);
+}
+
+FieldWriter& FieldWriter::set(std::string_view key, nlohmann::json value) {
+  check_field(fields_, key, value);
+  j_[std::string(key)] = std::move(value);
+  return *this;
+}
+
+}  // namespace ws
