@@ -200,6 +200,7 @@ export type RunningSummary = Omit<Summary, 'seconds' | 'complete' | 'latent_rank
 
 /** A layer tensor that was not analyzed, and why. */
 export interface Skipped {
+  index: number;
   name: string;
   tensor: string;
   shape: number[];

@@ -15,9 +15,9 @@
 namespace ws {
 namespace {
 
-nlohmann::json skipped_entry(const TensorInfo& t, const std::string& name, const std::string& reason) {
+nlohmann::json skipped_entry(size_t index, const TensorInfo& t, const std::string& name, const std::string& reason) {
   FieldWriter w(skipped_fields());
-  w.set("name", name).set("tensor", t.name).set("shape", t.shape).set("dtype", dtype_name(t.dtype)).set("reason", reason);
+  w.set("index", index).set("name", name).set("tensor", t.name).set("shape", t.shape).set("dtype", t.storage.empty() ? dtype_name(t.dtype) : t.storage).set("reason", reason);
   return w.take();
 }
 
@@ -43,12 +43,14 @@ struct Analysis::State {
   ThreadPool pool;
   size_t next = 0;
   size_t ignored = 0;
+  std::vector<bool> in_shard;  // per tensor (analysis/shard.h)
   std::map<size_t, Ahead> ahead;
   nlohmann::json layers = nlohmann::json::array();
   nlohmann::json skipped = nlohmann::json::array();
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
-  State(ModelInput m, AnalyzeOptions o) : model(std::move(m)), opt(o), pool(o.threads) {}
+  State(ModelInput m, AnalyzeOptions o)
+      : model(std::move(m)), opt(o), pool(o.threads), in_shard(shard_members(model.tensors, o.layers, o.shard)) {}
 };
 
 Analysis::Analysis(ModelInput model, AnalyzeOptions options) {
@@ -74,6 +76,7 @@ nlohmann::json Analysis::step() {
     ++s_->ignored;
     return {{"kind", "ignored"}, {"tensor", t.name}};
   }
+  if (!s_->in_shard[index]) return {{"kind", "other_shard"}, {"tensor", t.name}};
   if (!plan.analyze) return skip(index, plan, plan.skip_reason);
 
   auto found = s_->ahead.find(index);
@@ -90,7 +93,7 @@ nlohmann::json Analysis::step() {
 }
 
 nlohmann::json Analysis::skip(size_t index, const LayerPlan& plan, const std::string& reason) {
-  s_->skipped.push_back(skipped_entry(s_->model.tensors[index], plan.name, reason));
+  s_->skipped.push_back(skipped_entry(index, s_->model.tensors[index], plan.name, reason));
   return {{"kind", "skipped"}, {"skipped", s_->skipped.back()}};
 }
 
@@ -108,7 +111,7 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
     for (size_t k = first + 1; k < s_->model.tensors.size() && batch.size() < static_cast<size_t>(s_->pool.size()); ++k) {
       const TensorInfo& t = s_->model.tensors[k];
       LayerPlan p = plan_layer(t, s_->opt.layers);
-      if (!p.analyze) continue;
+      if (!p.analyze || !s_->in_shard[k]) continue;
       if (!small(t, p) || bytes + t.nbytes > kBatchMaxBytes) break;
       bytes += t.nbytes;
       batch.emplace_back(k, std::move(p));
@@ -156,15 +159,10 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
 nlohmann::json Analysis::report() const {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& src : s_->model.sources) files.push_back(src->name());
-  FieldWriter summary(summary_fields(), summarize(s_->layers, s_->skipped.size(), s_->ignored));
-  summary.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - s_->start).count());
-  summary.set("complete", done());
-  // A lone matrix (TF-IDF, embeddings): its latent rank K is the number of eigenpairs in the tail.
-  if (s_->model.format == "npy" && s_->layers.size() == 1 && s_->layers[0]["status"] == "success")
-    summary.set("latent_rank_K", s_->layers[0]["num_pl_spikes"]);
-  return {{"format", "weightscope-report"},
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s_->start).count();
+  nlohmann::json report = {{"format", "weightscope-report"},
           {"version", 1},
-          {"generator", "weightscope 0.1.0"},
+          {"generator", kGenerator},
           {"model",
            {{"files", files},
             {"format", s_->model.format},
@@ -172,9 +170,12 @@ nlohmann::json Analysis::report() const {
             {"num_tensors", s_->model.tensors.size()},
             {"metadata", s_->model.metadata}}},
           {"options", options_to_json(s_->opt)},
-          {"summary", summary.take()},
+          {"summary", run_summary(s_->model.format, s_->layers, s_->skipped.size(), s_->ignored, seconds, done())},
           {"layers", s_->layers},
           {"skipped", s_->skipped}};
+  // A part of a sharded run says which, for merge (report/merge.h); the whole run has no "shard".
+  if (s_->opt.shard.count > 1) report["shard"] = shard_to_json(s_->opt.shard);
+  return report;
 }
 
 }  // namespace ws

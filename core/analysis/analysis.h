@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/shard.h"
 #include "fit/powerlaw_fit.h"
 #include "formats/model_input.h"
 #include "layers/layer_plan.h"
@@ -14,6 +15,9 @@
 namespace ws {
 
 class ThreadPool;
+
+// report.generator: reports of different generators are not merged (report/merge.h).
+inline constexpr char kGenerator[] = "weightscope 0.1.0";
 
 struct AnalyzeOptions {
   LayerOptions layers;
@@ -25,6 +29,7 @@ struct AnalyzeOptions {
   uint64_t seed = 42;          // shuffle seed (splitmix64), reproducible everywhere
   bool spectra = true;         // keep plot data (histograms, KS curve, eigenvalues) per layer
   int threads = 0;             // 0: all cores
+  Shard shard;                 // the layers this run takes (analysis/shard.h); not in report.options
 };
 
 class Analysis {
@@ -40,7 +45,8 @@ class Analysis {
   std::string next_name() const;
 
   // Analyzes the next tensor. Returns {"kind": "layer", "layer": {...}} or
-  // {"kind": "skipped", "skipped": {...}} or {"kind": "ignored"} (not a layer candidate).
+  // {"kind": "skipped", "skipped": {...}} or {"kind": "ignored"} (not a layer candidate) or
+  // {"kind": "other_shard"} (a layer of another shard: neither analyzed nor counted).
   // Bad bytes for one tensor (NaN, Inf, all zero, ...) skip that layer with a reason;
   // a broken file throws InputError.
   nlohmann::json step();

@@ -17,15 +17,15 @@ namespace ws {
 namespace {
 
 void add_fit(FieldWriter& j, const PowerLawFit& fit, const std::vector<double>& evals, double lambda_max) {
-  j.set("alpha", fit.alpha);
-  j.set("alpha_weighted", alpha_weighted(fit.alpha, lambda_max));
-  j.set("D", fit.D);
-  j.set("sigma", fit.sigma);
-  j.set("xmin", fit.xmin);
-  j.set("xmax", fit.xmax);
-  j.set("num_pl_spikes", fit.num_pl_spikes);
-  j.set("log_alpha_norm", log_alpha_norm(evals, fit.alpha));
-  j.set("warning", training_warning(fit.alpha));
+  j.set({{"alpha", fit.alpha},
+         {"alpha_weighted", alpha_weighted(fit.alpha, lambda_max)},
+         {"D", fit.D},
+         {"sigma", fit.sigma},
+         {"xmin", fit.xmin},
+         {"xmax", fit.xmax},
+         {"num_pl_spikes", fit.num_pl_spikes},
+         {"log_alpha_norm", log_alpha_norm(evals, fit.alpha)},
+         {"warning", training_warning(fit.alpha)}});
   if (fit.num_fingers > 0 || fit.raw_alpha != 0) {
     j.set("num_fingers", fit.num_fingers);
     j.set("raw_alpha", fit.raw_alpha);
@@ -35,12 +35,12 @@ void add_fit(FieldWriter& j, const PowerLawFit& fit, const std::vector<double>& 
 void add_mp_fit(FieldWriter& j, const std::vector<double>& evals, const LayerPlan& plan) {
   const MpFit mp = fit_marchenko_pastur(evals, static_cast<double>(plan.N) / plan.M, plan.M);
   if (!mp.ok) return;
-  j.set("sigma_mp", mp.sigma_mp);
-  j.set("W_scale", mp.W_scale);
-  j.set("bulk_min", mp.bulk_min);
-  j.set("bulk_max", mp.bulk_max);
-  j.set("num_spikes", mp.num_spikes);
-  j.set("mp_softrank", mp.mp_softrank);
+  j.set({{"sigma_mp", mp.sigma_mp},
+         {"W_scale", mp.W_scale},
+         {"bulk_min", mp.bulk_min},
+         {"bulk_max", mp.bulk_max},
+         {"num_spikes", mp.num_spikes},
+         {"mp_softrank", mp.mp_softrank}});
 }
 
 void add_tpl(FieldWriter& j, const std::vector<double>& evals, const PowerLawFit& fit) {
@@ -49,20 +49,22 @@ void add_tpl(FieldWriter& j, const std::vector<double>& evals, const PowerLawFit
     if (v >= fit.xmin && v <= fit.xmax) tail.push_back(v);
   const TruncatedPowerLawFit tpl = fit_truncated_power_law(tail, fit.xmin);
   if (!tpl.ok) return;
-  j.set("tpl_alpha", tpl.alpha);
-  j.set("tpl_lambda", tpl.lambda);
-  j.set("tpl_R", tpl.R);
-  j.set("tpl_p", tpl.p);
+  j.set({{"tpl_alpha", tpl.alpha},
+         {"tpl_lambda", tpl.lambda},
+         {"tpl_R", tpl.R},
+         {"tpl_p", tpl.p}});
 }
 
-void add_randomized(FieldWriter& j, const std::vector<MatrixView>& mats, const std::vector<double>& evals,
-                    double lambda_max, const AnalyzeOptions& opt, ThreadPool& pool) {
-  const std::vector<double> rand = shuffled_eigenvalues(mats, opt.seed, pool);
+// Returns the shuffled matrix's eigenvalues (for the plot data).
+std::vector<double> add_randomized(FieldWriter& j, const std::vector<MatrixView>& mats, const std::vector<double>& evals,
+                                   double lambda_max, const AnalyzeOptions& opt, ThreadPool& pool) {
+  std::vector<double> rand = shuffled_eigenvalues(mats, opt.seed, pool);
   const double max_rand = rand.empty() ? 0.0 : rand.back();
-  j.set("rand_distance", jensen_shannon_distance(evals, rand));
-  j.set("max_rand_eval", max_rand);
-  j.set("ww_softrank", max_rand / lambda_max);
-  j.set("ww_maxdist", lambda_max - max_rand);
+  j.set({{"rand_distance", jensen_shannon_distance(evals, rand)},
+         {"max_rand_eval", max_rand},
+         {"ww_softrank", max_rand / lambda_max},
+         {"ww_maxdist", lambda_max - max_rand}});
+  return rand;
 }
 
 }  // namespace
@@ -75,25 +77,26 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
   const SpectralMetrics m = spectral_metrics(evals, plan.N);
 
   FieldWriter j(layer_fields());
-  j.set("name", plan.name);
-  j.set("tensor", t.name);
-  j.set("type", plan.type);
-  j.set("shape", t.shape);
-  j.set("dtype", dtype_name(t.dtype));
-  j.set("N", plan.N);
-  j.set("M", plan.M);
-  j.set("rf", plan.rf);
-  j.set("Q", static_cast<double>(plan.N) / plan.M);
-  j.set("num_evals", m.num_evals);
-  j.set("lambda_max", m.lambda_max);
-  j.set("spectral_norm", m.spectral_norm);
-  j.set("sv_max", m.sv_max);
-  j.set("norm", m.norm);
-  j.set("log_norm", m.log_norm);
-  j.set("log_spectral_norm", m.log_spectral_norm);
-  j.set("stable_rank", m.stable_rank);
-  j.set("matrix_rank", m.matrix_rank);
-  j.set("entropy", m.entropy);
+  j.set({{"name", plan.name},
+         {"tensor", t.name},
+         {"type", plan.type},
+         {"shape", t.shape},
+         {"dtype", dtype_name(t.dtype)},
+         {"N", plan.N},
+         {"M", plan.M},
+         {"rf", plan.rf},
+         {"Q", static_cast<double>(plan.N) / plan.M},
+         {"num_evals", m.num_evals},
+         {"lambda_max", m.lambda_max},
+         {"spectral_norm", m.spectral_norm},
+         {"sv_max", m.sv_max},
+         {"norm", m.norm},
+         {"log_norm", m.log_norm},
+         {"log_spectral_norm", m.log_spectral_norm},
+         {"stable_rank", m.stable_rank},
+         {"matrix_rank", m.matrix_rank},
+         {"entropy", m.entropy}});
+  if (!t.storage.empty()) j.set("quant_type", t.storage);  // GGUF: the ggml type the weights were stored in
 
   const PowerLawFit fit = fit_power_law(evals, opt.powerlaw);
   j.set("status", fit.ok ? "success" : "failed");
@@ -105,14 +108,16 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
   }
   if (opt.detx) {
     const DetX d = detx_point(evals);
-    j.set("detX_num", d.num);
-    j.set("detX_val", d.val);
-    j.set("detX_val_rescaled", d.val_rescaled);
+    j.set({{"detX_num", d.num},
+           {"detX_val", d.val},
+           {"detX_val_rescaled", d.val_rescaled}});
+    if (fit.ok) j.set({{"ERG_gap", d.num - fit.num_pl_spikes}, {"detX_gap_decades", detx_gap_decades(d.val, fit.xmin)}});
   }
   if (opt.mp_fit) add_mp_fit(j, evals, plan);
   if (opt.fit_tpl && fit.ok) add_tpl(j, evals, fit);
-  if (opt.randomize) add_randomized(j, mats, evals, m.lambda_max, opt, pool);
-  if (opt.spectra) j.set("spectra", plot_data(evals, fit));
+  std::vector<double> rand;
+  if (opt.randomize) rand = add_randomized(j, mats, evals, m.lambda_max, opt, pool);
+  if (opt.spectra) j.set("spectra", plot_data(evals, fit, opt.randomize ? &rand : nullptr));
   j.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return j.take();
 }

@@ -22,17 +22,20 @@ const char* fingers_name(Fingers f) {
   }
 }
 
+// An option stored as is: ref returns the member it lives in.
+template <class Ref>
+Binding plain(Ref ref) {
+  return {[ref](const AnalyzeOptions& o) { return json(ref(const_cast<AnalyzeOptions&>(o))); },
+          [ref](AnalyzeOptions& o, const json& v) { v.get_to(ref(o)); }};
+}
+
 // One binding per option_specs() row, same order.
 const std::vector<Binding>& bindings() {
   static const std::vector<Binding> b = {
-      {[](const AnalyzeOptions& o) { return json(o.layers.min_evals); },
-       [](AnalyzeOptions& o, const json& v) { o.layers.min_evals = v.get<int64_t>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.layers.max_evals); },
-       [](AnalyzeOptions& o, const json& v) { o.layers.max_evals = v.get<int64_t>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.layers.max_N); },
-       [](AnalyzeOptions& o, const json& v) { o.layers.max_N = v.get<int64_t>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.layers.conv2d_norm); },
-       [](AnalyzeOptions& o, const json& v) { o.layers.conv2d_norm = v.get<bool>(); }},
+      plain([](AnalyzeOptions& o) -> auto& { return o.layers.min_evals; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.layers.max_evals; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.layers.max_N; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.layers.conv2d_norm; }),
       {[](const AnalyzeOptions& o) { return json(o.fit_tpl ? "tpl" : "pl"); },
        [](AnalyzeOptions& o, const json& v) { o.fit_tpl = v == "tpl"; }},
       {[](const AnalyzeOptions& o) { return json(convention_name(o.powerlaw.convention)); },
@@ -43,18 +46,12 @@ const std::vector<Binding>& bindings() {
        [](AnalyzeOptions& o, const json& v) {
          o.powerlaw.fix_fingers = v == "xmin_peak" ? Fingers::XminPeak : v == "clip_xmax" ? Fingers::ClipXmax : Fingers::None;
        }},
-      {[](const AnalyzeOptions& o) { return json(o.mp_fit); },
-       [](AnalyzeOptions& o, const json& v) { o.mp_fit = v.get<bool>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.detx); },
-       [](AnalyzeOptions& o, const json& v) { o.detx = v.get<bool>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.randomize); },
-       [](AnalyzeOptions& o, const json& v) { o.randomize = v.get<bool>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.seed); },
-       [](AnalyzeOptions& o, const json& v) { o.seed = v.get<uint64_t>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.spectra); },
-       [](AnalyzeOptions& o, const json& v) { o.spectra = v.get<bool>(); }},
-      {[](const AnalyzeOptions& o) { return json(o.threads); },
-       [](AnalyzeOptions& o, const json& v) { o.threads = v.get<int>(); }},
+      plain([](AnalyzeOptions& o) -> auto& { return o.mp_fit; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.detx; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.randomize; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.seed; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.spectra; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.threads; }),
   };
   return b;
 }

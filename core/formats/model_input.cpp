@@ -9,7 +9,9 @@
 #include <set>
 #include <unordered_map>
 
+#include "formats/gguf.h"
 #include "formats/npy.h"
+#include "formats/pytorch.h"
 #include "formats/safetensors.h"
 #include "formats/strict_json.h"
 #include "io/input_error.h"
@@ -36,6 +38,15 @@ bool is_npy(ByteSource& s) {
   char magic[6];
   s.read(0, magic, 6);
   return std::memcmp(magic, "\x93NUMPY", 6) == 0;
+}
+
+bool is_gguf(ByteSource& s) { return ends_with(s.name(), ".gguf") || has_gguf_magic(s); }
+
+// By extension, or by torch.save's magic bytes when a file was renamed; a .safetensors name wins.
+bool is_pytorch(ByteSource& s) {
+  const std::string name = s.name();
+  if (ends_with(name, ".safetensors")) return false;
+  return ends_with(name, ".pt") || ends_with(name, ".pth") || ends_with(name, ".bin") || has_pytorch_magic(s);
 }
 
 // weight_map as (tensor, shard file) pairs in file order.
@@ -90,6 +101,37 @@ std::vector<TensorInfo> order_by_index(const std::string& index_json, const std:
   return out;
 }
 
+// The tensors of shards of one format (parse returns its tensors and metadata), unique by name
+// across shards, in the index's order when one is given, else shard-name then file order.
+template <typename Parse>
+void collect_shards(ModelInput& m, const std::vector<std::unique_ptr<ByteSource>>& sources,
+                    const std::optional<std::string>& index_json, Parse parse) {
+  std::vector<TensorInfo> tensors;
+  std::unordered_map<std::string, size_t> owner;  // tensor name -> source index
+  for (size_t i = 0; i < sources.size(); ++i) {
+    auto f = parse(*sources[i], i);
+    for (TensorInfo& t : f.tensors) {
+      const auto [it, fresh] = owner.emplace(t.name, i);
+      if (!fresh)
+        throw InputError("tensor '" + t.name + "' is in both " + sources[it->second]->name() + " and " +
+                         sources[i]->name());
+      tensors.push_back(std::move(t));
+    }
+    // The first shard (in name order) wins a conflicting key; shards normally agree ("format": "pt").
+    m.metadata.insert(f.metadata.begin(), f.metadata.end());
+  }
+  m.tensors = index_json ? order_by_index(*index_json, sources, std::move(tensors)) : std::move(tensors);
+}
+
+// A Hugging Face folder keeps training_args.bin, optimizer.pt, rng_state.pth, ... beside the
+// weights: where files named pytorch_model* are, they are the model.
+std::vector<std::string> pytorch_weights(std::vector<std::string> files) {
+  std::vector<std::string> model;
+  for (const std::string& f : files)
+    if (fs::path(f).filename().string().rfind("pytorch_model", 0) == 0) model.push_back(f);
+  return model.empty() ? files : model;
+}
+
 std::string read_all(ByteSource& src, uint64_t limit) {
   if (src.size() > limit)
     throw InputError(src.name() + ": is " + std::to_string(src.size()) + " bytes, over the " + std::to_string(limit) +
@@ -119,23 +161,23 @@ ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources, const st
     if (index_json) throw InputError("a shard index (.index.json) goes with safetensors shards, not with a .npy file");
     m.format = "npy";
     m.tensors.push_back(parse_npy(*sources[0], 0));
+  } else if (const size_t gguf = static_cast<size_t>(std::count_if(sources.begin(), sources.end(),
+                                                                   [](const auto& s) { return is_gguf(*s); }))) {
+    if (gguf != sources.size()) throw InputError("cannot mix .gguf files with other model files in one model");
+    if (index_json) throw InputError("a shard index (.index.json) goes with safetensors shards, not with .gguf files");
+    m.format = "gguf";
+    GgufModel g = open_gguf(sources);
+    m.tensors = std::move(g.tensors);
+    m.metadata = std::move(g.metadata);
+  } else if (const size_t pytorch = static_cast<size_t>(std::count_if(sources.begin(), sources.end(),
+                                                                      [](const auto& s) { return is_pytorch(*s); }))) {
+    if (pytorch != sources.size())
+      throw InputError("cannot mix PyTorch files (.pt, .pth, .bin) with other model files in one model");
+    m.format = "pytorch";  // shards: pytorch_model-0000N-of-0000M.bin with pytorch_model.bin.index.json
+    collect_shards(m, sources, index_json, [](ByteSource& s, size_t i) { return parse_pytorch(s, i); });
   } else {
     m.format = "safetensors";
-    std::vector<TensorInfo> tensors;
-    std::unordered_map<std::string, size_t> owner;  // tensor name -> source index
-    for (size_t i = 0; i < sources.size(); ++i) {
-      SafetensorsFile f = parse_safetensors(*sources[i], i);
-      for (TensorInfo& t : f.tensors) {
-        const auto [it, fresh] = owner.emplace(t.name, i);
-        if (!fresh)
-          throw InputError("tensor '" + t.name + "' is in both " + sources[it->second]->name() + " and " +
-                           sources[i]->name());
-        tensors.push_back(std::move(t));
-      }
-      // The first shard (in name order) wins a conflicting key; shards normally agree ("format": "pt").
-      m.metadata.insert(f.metadata.begin(), f.metadata.end());
-    }
-    m.tensors = index_json ? order_by_index(*index_json, sources, std::move(tensors)) : std::move(tensors);
+    collect_shards(m, sources, index_json, [](ByteSource& s, size_t i) { return parse_safetensors(s, i); });
   }
   m.sources = std::move(sources);
   return m;
@@ -155,22 +197,29 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
       else files.push_back(path);  // a missing file is reported by open_file_source
       continue;
     }
-    std::vector<std::string> safetensors, indexes, npys;
+    std::vector<std::string> safetensors, indexes, npys, ggufs, pytorch, pytorch_indexes;
     for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       const std::string p = it->path().string();
       if (ends_with(p, ".safetensors")) safetensors.push_back(p);
       else if (ends_with(p, ".safetensors.index.json")) indexes.push_back(p);
       else if (ends_with(p, ".npy")) npys.push_back(p);
+      else if (ends_with(p, ".gguf")) ggufs.push_back(p);
+      else if (ends_with(p, ".bin.index.json")) pytorch_indexes.push_back(p);
+      else if (ends_with(p, ".pt") || ends_with(p, ".pth") || ends_with(p, ".bin")) pytorch.push_back(p);
     }
     if (ec) throw InputError("cannot read folder " + path + ": " + ec.message());
     if (indexes.size() > 1) throw InputError("folder " + path + " holds several *.safetensors.index.json; give one");
     if (indexes.size() == 1) set_index(indexes[0]);  // its weight_map then picks the shards
     else if (!safetensors.empty()) files.insert(files.end(), safetensors.begin(), safetensors.end());
+    else if (!ggufs.empty()) files.insert(files.end(), ggufs.begin(), ggufs.end());  // one, or the parts of a split
+    else if (pytorch_indexes.size() > 1) throw InputError("folder " + path + " holds several *.bin.index.json; give one");
+    else if (pytorch_indexes.size() == 1) set_index(pytorch_indexes[0]);
+    else if (!pytorch.empty()) for (std::string& f : pytorch_weights(std::move(pytorch))) files.push_back(std::move(f));
     else if (npys.size() == 1) files.push_back(npys[0]);
     else if (npys.size() > 1)
       throw InputError("folder " + path + " holds " + std::to_string(npys.size()) + " .npy files; give one file");
-    else throw InputError("folder " + path + " has no .safetensors or .npy files");
+    else throw InputError("folder " + path + " has no .safetensors, .gguf, PyTorch (.pt, .pth, .bin) or .npy files");
   }
 
   std::optional<std::string> index_json;
@@ -197,9 +246,9 @@ std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
   if (t.source_index >= model.sources.size())
     throw InputError(where + "refers to input file #" + std::to_string(t.source_index) + ", which does not exist");
   ByteSource& src = *model.sources[t.source_index];
-  if (t.offset > src.size() || t.nbytes > src.size() - t.offset)
+  if (t.offset > src.size() || t.file_nbytes() > src.size() - t.offset)
     throw InputError(src.name() + ": " + where + "bytes [" + std::to_string(t.offset) + ", +" +
-                     std::to_string(t.nbytes) + ") lie past the end of the " + std::to_string(src.size()) +
+                     std::to_string(t.file_nbytes()) + ") lie past the end of the " + std::to_string(src.size()) +
                      "-byte file (did it change since it was opened?)");
   if (t.nbytes > std::numeric_limits<size_t>::max())
     throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
@@ -212,7 +261,8 @@ std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
     throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
   }
   try {
-    src.read(t.offset, out.data(), out.size());
+    if (t.stored_nbytes) read_ggml_blocks(src, t, out.data());  // GGUF blocks, dequantized to F32 as read
+    else src.read(t.offset, out.data(), out.size());
   } catch (const InputError& e) {
     throw InputError(where + e.what());
   }

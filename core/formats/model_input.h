@@ -1,5 +1,7 @@
 #pragma once
-// A model = one or more files (safetensors shards, optional model.safetensors.index.json, or one .npy).
+// A model = one or more files (safetensors shards, optional model.safetensors.index.json; one GGUF
+// file or the parts of a split one; PyTorch files (.pt, .pth, .bin: one, or pytorch_model-0000N-of-0000M.bin
+// shards with pytorch_model.bin.index.json); or one .npy).
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,7 +14,7 @@
 namespace ws {
 
 struct ModelInput {
-  std::string format;  // "safetensors" or "npy"
+  std::string format;  // "safetensors", "gguf", "pytorch" or "npy"
   std::vector<std::unique_ptr<ByteSource>> sources;
   std::vector<TensorInfo> tensors;  // analysis order
   std::map<std::string, std::string> metadata;  // merged __metadata__ of the shards
@@ -25,7 +27,9 @@ struct ModelInput {
 ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources,
                       const std::optional<std::string>& index_json = std::nullopt);
 
-// Native: paths may be files or folders (a folder contributes its *.safetensors and index).
+// Native: paths may be files or folders (a folder contributes its *.safetensors and index, else its
+// *.gguf: one, or the parts of a split model, else its PyTorch files and *.bin.index.json (only the
+// pytorch_model* ones where there are such), else its one .npy).
 ModelInput open_model_paths(const std::vector<std::string>& paths);
 
 // Reads one tensor's bytes.

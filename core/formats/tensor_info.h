@@ -13,8 +13,20 @@ struct TensorInfo {
   Dtype dtype = Dtype::F32;
   std::vector<uint64_t> shape;
   uint64_t offset = 0;  // absolute byte offset in its source
-  uint64_t nbytes = 0;
+  uint64_t nbytes = 0;  // bytes read_tensor returns: the dtype elements
   size_t source_index = 0;
+  // Formats with their own type names (GGUF: the ggml type, "Q4_K", "F16", ...): the tensor's, shown
+  // as the layer's quant_type and the skipped entry's dtype. "" for safetensors and .npy.
+  std::string storage;
+  // Stored as blocks that read_tensor decodes to `dtype` (GGUF's quantized types, to F32): their
+  // bytes at offset. 0 when the bytes at offset are the dtype elements themselves.
+  uint64_t stored_nbytes = 0;
+  // Set when the reader cannot hand out the values (ggml's IQ2_XXS; a strided PyTorch view): why.
+  // The tensor is skipped.
+  std::string unsupported;
+
+  // Bytes the tensor takes in its file (what progress counts).
+  uint64_t file_nbytes() const { return stored_nbytes ? stored_nbytes : nbytes; }
 };
 
 }  // namespace ws

@@ -48,6 +48,7 @@ std::string skip_reason(const TensorInfo& t, const LayerPlan& p, const LayerOpti
   const size_t rank = t.shape.size();
   if (rank != 2 && rank != 4)
     return std::to_string(rank) + "-D tensor " + shape_text(t.shape) + ": not a dense (2-D) or conv2d (4-D) layer";
+  if (!t.unsupported.empty()) return t.unsupported;  // a stored type the reader cannot decode
   if (is_integer_dtype(t.dtype))
     return std::string("dtype ") + dtype_name(t.dtype) + " is not a float type";
   if (!dtype_is_analyzable(t.dtype)) return std::string("dtype ") + dtype_name(t.dtype) + " is not supported";

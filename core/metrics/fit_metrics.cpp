@@ -15,4 +15,6 @@ std::string training_warning(double alpha) {
 
 bool detx_coincides(int64_t detx_num, int64_t num_pl_spikes) { return std::llabs(detx_num - num_pl_spikes) <= 1; }
 
+double detx_gap_decades(double detx_val, double xmin) { return std::log10(detx_val / xmin); }
+
 }  // namespace ws

@@ -18,6 +18,7 @@ const char* kMp = "mp_fit (default on) and the fit succeeded";
 const char* kTpl = "fit = tpl and the fit succeeded";
 const char* kRand = "randomize";
 const char* kDetx = "detX (default on)";
+const char* kDetxFit = "detX (default on) and the fit succeeded";
 
 }  // namespace
 
@@ -28,8 +29,11 @@ const std::vector<Field>& layer_fields() {
       {"name", T::String, "", "layer name: the tensor key without .weight", "", true, "layer", S::Exact},
       {"tensor", T::String, "", "tensor key in the model file", "", false, "", S::Exact},
       {"type", T::String, "", "\"dense\" or \"conv2d\"", "", true, "type", S::Exact},
-      {"shape", T::IntArray, "", "tensor shape as stored", "", false, "", S::Exact},
-      {"dtype", T::String, "", "element type as stored (F32, BF16, F16, ...)", "", false, "", S::Exact},
+      {"shape", T::IntArray, "", "tensor shape as stored, row-major (GGUF: its ne reversed)", "", false, "", S::Exact},
+      {"dtype", T::String, "", "element type analyzed: as stored (F32, BF16, F16, ...), F32 for a dequantized GGUF type",
+       "", false, "", S::Exact},
+      {"quant_type", T::String, "", "ggml type the weights are stored in (Q4_K, Q8_0, F16, ...)", "a GGUF model", true,
+       "quant", S::Exact},
       {"N", T::Integer, "", "larger side of the layer matrix", "", true, "N", S::Exact},
       {"M", T::Integer, "", "smaller side of the layer matrix", "", true, "M", S::Exact},
       {"rf", T::Integer, "", "receptive field kh*kw (1 for dense)", "", true, "rf", S::Exact},
@@ -60,7 +64,11 @@ const std::vector<Field>& layer_fields() {
       {"detX_num", T::Integer, "", "eigenvalues above the det X_eff = 1 point", kDetx, true, "detX #", S::Exact},
       {"detX_val", T::Number, kEval, "eigenvalue at the det X_eff = 1 point", kDetx, true, "detX \u03bb", S::Exact},
       {"detX_val_rescaled", T::Number, "", "the same on the mean-1 scale", kDetx, false, "", S::Dropped},
-      {"sigma_mp", T::Number, "", "Marchenko-Pastur fit: bulk scale of the normalized matrix", kMp, true, "", S::Dropped},
+      {"ERG_gap", T::Integer, "", "detX_num - num_pl_spikes: tail sizes of the detX point and the fit", kDetxFit, true,
+       "ERG gap", S::Exact},
+      {"detX_gap_decades", T::Number, "decades", "log10(detX_val / xmin): 0 when the detX point is xmin", kDetxFit,
+       true, "detX gap", S::Approximate},
+      {"sigma_mp", T::Number, "", "Marchenko-Pastur fit: bulk scale of the normalized matrix", kMp, true, "", S::Approximate},
       {"W_scale", T::Number, "", "Marchenko-Pastur fit: normalization of W", kMp, false, "", S::Dropped},
       {"bulk_min", T::Number, kEval, "Marchenko-Pastur bulk lower edge", kMp, true, "", S::Dropped},
       {"bulk_max", T::Number, kEval, "Marchenko-Pastur bulk upper edge", kMp, true, "", S::Dropped},
@@ -71,11 +79,11 @@ const std::vector<Field>& layer_fields() {
       {"tpl_R", T::Number, "", "log-likelihood ratio, power law against truncated power law", kTpl, true, "", S::Dropped},
       {"tpl_p", T::Number, "", "p-value of tpl_R", kTpl, true, "", S::Dropped},
       {"rand_distance", T::Number, "", "Jensen-Shannon distance to the ESD of the element-shuffled W", kRand, true, "", S::Dropped},
-      {"max_rand_eval", T::Number, kEval, "largest eigenvalue of the shuffled W", kRand, false, "", S::Dropped},
+      {"max_rand_eval", T::Number, kEval, "largest eigenvalue of the shuffled W", kRand, false, "", S::Approximate},
       {"ww_softrank", T::Number, "", "max_rand_eval / lambda_max", kRand, false, "", S::Dropped},
       {"ww_maxdist", T::Number, kEval, "lambda_max - max_rand_eval", kRand, false, "", S::Dropped},
       {"seconds", T::Number, "s", "time spent on this layer", "", false, "", S::Dropped},
-      {"spectra", T::Object, "", "plot data: evals (ascending) and the KS scan {xmin, D, alpha}", "spectra (default on)",
+      {"spectra", T::Object, "", "plot data: evals (ascending), the KS scan {xmin, D, alpha}, rand_evals with randomize", "spectra (default on)",
        false, "", S::Approximate},
   };
   return f;
@@ -99,6 +107,11 @@ const std::vector<Field>& summary_fields() {
       {"num_over_trained", T::Integer, "", "layers with alpha < 2", "", false, "", S::Exact},
       {"num_detx_coincide", T::Integer, "", "layers whose detX point and xmin are the same or adjacent eigenvalues",
        "", false, "", S::Exact},
+      {"frac_detx_near_xmin", T::Number, "", "share of layers with |detX_gap_decades| <= 0.1", "detX and a fit succeeded",
+       false, "", S::Exact},
+      {"detx_gap_alpha_spearman", T::Number, "",
+       "Spearman correlation of |detX_gap_decades| with |alpha - 2| over the layers", "detX and 2+ fits succeeded",
+       false, "", S::Exact},
       {"seconds", T::Number, "s", "time of the whole run", "", false, "", S::Exact},
       {"complete", T::Boolean, "", "every tensor was read (false for a cancelled run)", "", false, "", S::Exact},
       {"latent_rank_K", T::Integer, "", "rank K of the latent space: eigenpairs in the power-law tail",
@@ -109,10 +122,12 @@ const std::vector<Field>& summary_fields() {
 
 const std::vector<Field>& skipped_fields() {
   static const std::vector<Field> f = {
+      {"index", T::Integer, "", "position of the tensor in the model (0-based), as a layer's index", "", false, "",
+       S::Exact},
       {"name", T::String, "", "layer name", "", false, "", S::Exact},
       {"tensor", T::String, "", "tensor key", "", false, "", S::Exact},
-      {"shape", T::IntArray, "", "tensor shape as stored", "", false, "", S::Exact},
-      {"dtype", T::String, "", "element type as stored", "", false, "", S::Exact},
+      {"shape", T::IntArray, "", "tensor shape as stored, row-major (GGUF: its ne reversed)", "", false, "", S::Exact},
+      {"dtype", T::String, "", "element type as stored (GGUF: the ggml type, e.g. Q4_K or IQ2_XXS)", "", false, "", S::Exact},
       {"reason", T::String, "", "why the layer was not analyzed", "", false, "", S::Exact},
   };
   return f;
@@ -180,6 +195,11 @@ FieldWriter::FieldWriter(const std::vector<Field>& fields, nlohmann::json start)
 FieldWriter& FieldWriter::set(std::string_view key, nlohmann::json value) {
   check_field(fields_, key, value);
   j_[std::string(key)] = std::move(value);
+  return *this;
+}
+
+FieldWriter& FieldWriter::set(std::initializer_list<std::pair<std::string_view, nlohmann::json>> values) {
+  for (const auto& [key, value] : values) set(key, value);
   return *this;
 }
 

@@ -44,6 +44,7 @@ class FieldWriter {
   // Continues an object built by another FieldWriter of the same table (its keys are checked again).
   FieldWriter(const std::vector<Field>& fields, nlohmann::json start);
   FieldWriter& set(std::string_view key, nlohmann::json value);
+  FieldWriter& set(std::initializer_list<std::pair<std::string_view, nlohmann::json>> values);
   const nlohmann::json& json() const { return j_; }
   nlohmann::json take() { return std::move(j_); }
 

@@ -9,7 +9,9 @@
 
 namespace ws {
 
-// {"evals", "ks": {"xmin", "D", "alpha"}} as documented in docs/report-schema.md.
-nlohmann::json plot_data(const std::vector<double>& sorted_evals, const PowerLawFit& fit);
+// {"evals", "ks": {"xmin", "D", "alpha"}} as documented in docs/report-schema.md, plus
+// "rand_evals" (ascending) when the shuffled matrix's eigenvalues are given.
+nlohmann::json plot_data(const std::vector<double>& sorted_evals, const PowerLawFit& fit,
+                         const std::vector<double>* rand_evals = nullptr);
 
 }  // namespace ws

@@ -90,8 +90,9 @@ std::string report_schema_markdown() {
   field_table(md, layer_fields(), true);
   md << "\n`spectra` (absent with `--no-spectra`): `evals`, all eigenvalues ascending; `ks`: `{\"xmin\": [...], "
      << "\"D\": [...], \"alpha\": [...]}`, every xmin candidate of the fit's scan (alpha is null for a candidate "
-     << "whose tail is one tied value). The plotted series (ESD histograms, the fitted line, the tail's PDF and "
-     << "CCDF) are derived from these by the page (web/js/report/spectra.js).\n";
+     << "whose tail is one tied value); `rand_evals` (with randomize): the eigenvalues of the element-shuffled matrix, "
+     << "ascending. The plotted series (ESD histograms, the fitted line, the tail's PDF and "
+     << "CCDF, the MP fit, alpha against xmin) are derived from these by the page (web/js/report/spectra.js).\n";
   md << "\n## SKIPPED\n\nOne per layer tensor that was not analyzed.\n\n";
   field_table(md, skipped_fields(), false);
   return md.str();

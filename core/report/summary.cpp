@@ -1,9 +1,31 @@
 #include "report/summary.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "metrics/fit_metrics.h"
+#include "metrics/rank_correlation.h"
 #include "report/fields.h"
 
 namespace ws {
+namespace {
+
+// The SETOL claim at model level: how often the detX point sits at xmin, and whether it drifts
+// away as alpha leaves 2.
+void detx_thesis(const nlohmann::json& layers, FieldWriter& s) {
+  std::vector<double> gap, off2;
+  for (const auto& l : layers)
+    if (l.contains("detX_gap_decades") && l["detX_gap_decades"].is_number()) {
+      gap.push_back(std::fabs(l["detX_gap_decades"].get<double>()));
+      off2.push_back(std::fabs(l["alpha"].get<double>() - 2.0));
+    }
+  if (gap.empty()) return;
+  const auto near = std::count_if(gap.begin(), gap.end(), [](double g) { return g <= kDetxNearDecades; });
+  s.set("frac_detx_near_xmin", static_cast<double>(near) / gap.size());
+  if (const auto rho = spearman(gap, off2)) s.set("detx_gap_alpha_spearman", *rho);
+}
+
+}  // namespace
 
 nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_t num_ignored) {
   FieldWriter s(summary_fields());
@@ -29,6 +51,7 @@ nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_
       }
     if (n > 0) s.set(f.key, sum / n);
   }
+  detx_thesis(layers, s);
   s.set("num_layers", layers.size());
   s.set("num_failed", layers.size() - ok);
   s.set("num_skipped", num_skipped);
@@ -36,6 +59,17 @@ nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_
   s.set("num_under_trained", under);
   s.set("num_over_trained", over);
   s.set("num_detx_coincide", coincide);
+  return s.take();
+}
+
+nlohmann::json run_summary(const std::string& model_format, const nlohmann::json& layers, size_t num_skipped,
+                           size_t num_ignored, double seconds, bool complete) {
+  FieldWriter s(summary_fields(), summarize(layers, num_skipped, num_ignored));
+  s.set("seconds", seconds);
+  s.set("complete", complete);
+  // A lone matrix (TF-IDF, embeddings): its latent rank K is the number of eigenpairs in the tail.
+  if (model_format == "npy" && layers.size() == 1 && layers[0]["status"] == "success")
+    s.set("latent_rank_K", layers[0]["num_pl_spikes"]);
   return s.take();
 }
 

@@ -1,4 +1,6 @@
 #pragma once
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 namespace ws {
@@ -8,5 +10,10 @@ namespace ws {
 // mp_softrank) over layers whose fit succeeded, plus counts. Unlike the reference, failed fits are
 // not averaged in as alpha = -1.
 nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_t num_ignored);
+
+// A finished run's summary (Analysis::report, and merge for the joined shards): summarize() plus the
+// run's time, whether every tensor was read, and a lone .npy matrix's latent rank K.
+nlohmann::json run_summary(const std::string& model_format, const nlohmann::json& layers, size_t num_skipped,
+                           size_t num_ignored, double seconds, bool complete);
 
 }  // namespace ws

@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "spectrum/lower_update.h"
+#include "spectrum/packed_gemm.h"
 
 #include "spectrum/fma_contract.h"
 
+#include "spectrum/compact_wy.h"
 #include "spectrum/vector_ops.h"
 
 namespace ws::spectrum {
@@ -17,38 +19,6 @@ namespace {
 // Columns of the trailing matrix per task of the symmetric product (a multiple of every kRowTile):
 // the depth of its products with the diagonal side.
 constexpr int64_t kSymmCols = 96;
-// Rows per task of the tall-skinny products.
-constexpr int64_t kRowChunk = 8 * kRowTile;
-
-// Packs the rows x cols column-major x (leading dim ldx) as the `a` operand of gemm_update with
-// depth = cols (row groups, p-major), rows padded with zeros to a whole tile. Row groups in parallel.
-void pack_rows(const double* x, int64_t ldx, int64_t rows, int64_t cols, double* out, ThreadPool& pool) {
-  const int64_t groups = padded_rows(rows) / kGroup;
-  dynamic_for(pool, (groups + 15) / 16, [&](int64_t t) {
-    for (int64_t g = t * 16; g < std::min(groups, t * 16 + 16); ++g) {
-      double* o = out + g * cols * kGroup;
-      const int64_t r0 = g * kGroup, nr = std::min<int64_t>(kGroup, rows - r0);
-      for (int64_t c = 0; c < cols; ++c, o += kGroup) {
-        for (int64_t i = 0; i < nr; ++i) o[i] = x[c * ldx + r0 + i];
-        for (int64_t i = nr; i < kGroup; ++i) o[i] = 0.0;
-      }
-    }
-  });
-}
-
-// Packs x^T (x: rows x cols column-major) the same way: depth = rows, one group per kGroup columns,
-// columns padded to a whole tile; group stride rows * kGroup. Column groups in parallel (inline when
-// called from a pool task).
-void pack_cols(const double* x, int64_t ldx, int64_t rows, int64_t cols, double* out, ThreadPool& pool) {
-  dynamic_for(pool, padded_rows(cols) / kGroup, [&](int64_t g) {
-    double* o = out + g * rows * kGroup;
-    const int64_t c0 = g * kGroup, nc = std::max<int64_t>(0, std::min<int64_t>(kGroup, cols - c0));
-    for (int64_t r = 0; r < rows; ++r, o += kGroup) {
-      for (int64_t i = 0; i < nc; ++i) o[i] = x[(c0 + i) * ldx + r];
-      for (int64_t i = nc; i < kGroup; ++i) o[i] = 0.0;
-    }
-  });
-}
 
 // C (rows x cols, leading dim rows) = A B^T for a and b packed by columns (depth = k, group stride
 // k * kGroup): the depth is split over the pool, partial products summed.
@@ -67,17 +37,6 @@ void gemm_over_depth(const double* a, const double* b, int64_t rows, int64_t col
   });
   std::copy(partial[0].begin(), partial[0].end(), c);
   for (int s = 1; s < slots; ++s) axpy(1.0, partial[s].data(), c, rows * cols);
-}
-
-// C (rows x cols) += A B^T for a packed (depth), b packed (depth), rows split over the pool.
-void parallel_gemm(const double* a, const double* b, int64_t rows, int64_t cols, int64_t depth, double* c,
-                   int64_t ldc, ThreadPool& pool) {
-  const int64_t tasks = (rows + kRowChunk - 1) / kRowChunk;
-  dynamic_for(pool, tasks, [&](int64_t t) {
-    const int64_t r0 = t * kRowChunk;
-    gemm_update(a + (r0 / kGroup) * depth * kGroup, depth * kGroup, b, depth * kGroup,
-                std::min(kRowChunk, rows - r0), cols, depth, c + r0, ldc);
-  });
 }
 
 struct Workspace {
@@ -167,17 +126,8 @@ void reduce_panel(double* panel, double* a22, int64_t lda, int64_t k, int64_t b,
   // T of the compact WY form (LAPACK dlarft, forward, columnwise) from the Gram matrix V^T V.
   ws.m.resize(static_cast<size_t>(nr * nr));
   gemm_over_depth(ws.vcols.data(), ws.vcols.data(), nr, nr, k, ws.m.data(), ws.partial, pool);
-  ws.t.assign(static_cast<size_t>(nr * nr), 0.0);
-  for (int64_t j = 0; j < nr; ++j) {
-    double* tj = ws.t.data() + j * nr;
-    for (int64_t i = 0; i < j; ++i) tj[i] = -tau[j] * ws.m[j * nr + i];
-    for (int64_t i = 0; i < j; ++i) {  // tj = T(0:j, 0:j) tj, ascending i keeps unread entries intact
-      double s = 0;
-      for (int64_t l = i; l < j; ++l) s += ws.t[l * nr + i] * tj[l];
-      tj[i] = s;
-    }
-    tj[j] = tau[j];
-  }
+  ws.t.resize(static_cast<size_t>(nr * nr));
+  compact_wy_t(tau.data(), ws.m.data(), nr, ws.t.data());
   // U = V T (k x nr), packed by columns for the symmetric product.
   auto pack_small = [&](const std::vector<double>& s, double scale) {  // s^T as the b operand, depth nr
     ws.small_pack.assign(static_cast<size_t>(padded_rows(nr) * nr), 0.0);

@@ -94,8 +94,8 @@ void symv(const double* a, int64_t lda, int64_t k, const double* v, double* y, s
 // LAPACK dlatrd (lower) on the trailing k x k matrix a: reduces its first nb columns and returns
 // in w (k x nb, leading dim k) the matrix such that A - V W^T - W V^T is the updated trailing part.
 // Householder vectors are left in a below the subdiagonal with a unit subdiagonal entry.
-void panel(double* a, int64_t lda, int64_t k, int64_t nb, double* e, double* w, std::vector<double>& scratch,
-           ThreadPool& pool) {
+void panel(double* a, int64_t lda, int64_t k, int64_t nb, double* e, double* taus, double* w,
+           std::vector<double>& scratch, ThreadPool& pool) {
   for (int64_t j = 0; j < nb; ++j) {
     double* col = a + j * lda;
     for (int64_t q = 0; q < j; ++q) {  // bring column j up to date with the panel's earlier reflectors
@@ -106,6 +106,7 @@ void panel(double* a, int64_t lda, int64_t k, int64_t nb, double* e, double* w, 
     double beta;
     const double tau = householder(col[j + 1], col + j + 2, k - j - 2, beta);
     e[j] = beta;
+    if (taus) taus[j] = tau;
     col[j + 1] = 1.0;
     const double* v = col + j + 1;
     const int64_t len = k - j - 1;
@@ -122,8 +123,8 @@ void panel(double* a, int64_t lda, int64_t k, int64_t nb, double* e, double* w, 
 
 }  // namespace
 
-void tridiagonalize(double* a, int64_t n, int64_t lda, double* d, double* e, ThreadPool& pool) {
-  if (n >= kTwoStageMin) {
+void tridiagonalize(double* a, int64_t n, int64_t lda, double* d, double* e, ThreadPool& pool, double* tau) {
+  if (n >= kTwoStageMin && !tau) {
     // Bandwidth: wide enough for BLAS3 efficiency in stage 1, narrow enough that the bulge chasing
     // (~6 b n^2 flops in level-1 loops) stays a fraction of it. Measured on Zen4: 16 for n <= 1024,
     // 64 at 4096.
@@ -137,7 +138,7 @@ void tridiagonalize(double* a, int64_t n, int64_t lda, double* d, double* e, Thr
     const int64_t k = n - i0, nb = std::min(kPanel, k);
     double* at = a + i0 * lda + i0;
     w.assign(static_cast<size_t>(k * nb), 0.0);
-    panel(at, lda, k, nb, e + i0, w.data(), scratch, pool);
+    panel(at, lda, k, nb, e + i0, tau ? tau + i0 : nullptr, w.data(), scratch, pool);
     const int64_t rest = k - nb;
     // Trailing update A22 -= V W^T + W V^T.
     rank2k_update(at + nb, lda, w.data() + nb, k, rest, nb, at + nb * lda + nb, lda, pool);

@@ -39,15 +39,15 @@ test('the embed example renders from a static host without isolation headers', a
     const report = JSON.parse(readFileSync(join(ROOT, 'docs/embed-example/ppocrv4_rec.weightscope.json'), 'utf8'));
     assert.deepEqual(s['summary-alpha'].parts, ['summary', 'alpha']);
     assert.equal(s['summary-alpha'].cards, 6);
-    assert.deepEqual(s['summary-alpha'].figures, ['alpha']);
+    assert.deepEqual(s['summary-alpha'].figures, ['alpha', 'detx-gap']);
     assert.deepEqual(s['one-layer'].parts, ['layer']);
-    assert.deepEqual(s['one-layer'].figures, ['esd-loglog', 'esd-loglin', 'ks', 'tail-pdf', 'tail-ccdf', 'variance']);
+    assert.deepEqual(s['one-layer'].figures, ['esd-loglog', 'esd-loglin', 'esd-linlin', 'ks', 'alpha-xmin', 'tail-pdf', 'tail-ccdf', 'variance', 'mp-fit']);
     assert.equal(s.table.rows, report.spectra.length, 'one table row per layer');
     for (const v of Object.values(s)) assert.equal(v.error, null);
     assert.match(s.table.note, /approximated.*Approximated: tail eigenvalues/s, 'a report from the compact form says what it approximates');
     // A click on a table row draws that layer's plots under the table.
     await page.locator('#table tbody tr[data-name="conv2d_170"]').click();
-    assert.equal((await shown(page)).table.figures.length, 6);
+    assert.equal((await shown(page)).table.figures.length, 9);
 
     // The iframe: the alpha chart, and a height that fits its content.
     const frame = page.frameLocator('#frame');
@@ -79,7 +79,8 @@ test('the element takes data, inline JSON and fragment sources, and reports bad 
     const result = await page.evaluate(async fragment => {
       const tiny = { format: 'weightscope-report', version: 1, model: { files: ['tiny.safetensors'] }, summary: { alpha: 3.5, num_layers: 1 },
         layers: [{ index: 0, name: 'w', type: 'dense', status: 'success', N: 6, M: 5, alpha: 3.5, xmin: 2, xmax: 9, D: 0.1,
-                   num_pl_spikes: 3, num_evals: 5, spectra: { evals: [0.5, 1, 2, 4, 9] } }], skipped: [] };
+                   num_pl_spikes: 3, num_evals: 5,
+                   spectra: { evals: [0.5, 1, 2, 4, 9], ks: { xmin: [0.5, 1, 2, 4], D: [0.3, 0.2, 0.1, 0.25], alpha: [1.6, 1.9, 3.5, 3.1] } } }], skipped: [] };
       const make = (attrs, child) => {
         const e = document.createElement('weightscope-report');
         for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);

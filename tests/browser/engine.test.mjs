@@ -118,11 +118,13 @@ describe('engine, isolated (mt)', () => {
       await s.page.waitForFunction(() => document.body.dataset.state === 'running' &&
                                          document.querySelector('[data-testid="layer-table"] tbody tr[data-name="layer0"]'),
                                    null, { timeout: 60000 });
-      await watchRows(s.page);
       if (how === 'cancelled') {
         await s.page.click('[data-testid="cancel"]');
         assert.equal(await body(s.page, 'state'), 'idle');
+        // A cancelled run's layers stay shown until the next run starts.
+        assert.deepEqual((await tableRows(s.page)).map(r => r.name).slice(0, 1), ['layer0']);
       }
+      await watchRows(s.page);
       // At once: the fresh worker is still loading, the old one may have been mid-layer.
       await s.page.locator('[data-testid="file-input"]').setInputFiles(second);
       await s.page.waitForFunction(n => Number(document.body.dataset.runs) === n + 2 && document.body.dataset.state !== 'running',

@@ -82,7 +82,7 @@ for (const isolation of [true, false]) {
       assert.equal(await analyzeFiles(s.page, fixtureFiles().find(f => f.includes('ppocrv4'))), 'done');
       await s.page.click('[data-testid="layer-table"] tr[data-name="conv2d_178"]');
       const kinds = await s.page.$$eval('#layer-plots figure', figs => figs.map(f => [f.dataset.plotKind, Number(f.dataset.points)]));
-      assert.deepEqual(kinds.map(k => k[0]), ['esd-loglog', 'esd-loglin', 'ks', 'tail-pdf', 'tail-ccdf', 'variance']);
+      assert.deepEqual(kinds.map(k => k[0]), ['esd-loglog', 'esd-loglin', 'esd-linlin', 'ks', 'alpha-xmin', 'tail-pdf', 'tail-ccdf', 'variance', 'mp-fit']);
       for (const [kind, points] of kinds) assert.ok(points > 5, `${kind} has ${points} data points`);
       // The canvas is not blank: it has plot-coloured pixels.
       const inked = await s.page.$$eval('#layer-plots canvas', cs => cs.map(c => {
@@ -97,6 +97,7 @@ for (const isolation of [true, false]) {
         const figs = await s.page.$$('#layer-plots figure');
         for (let i = 0; i < figs.length; ++i) await figs[i].screenshot({ path: join(SCREENSHOTS, `plot-${kinds[i][0]}.png`) });
         await (await s.page.$('#alpha-chart figure')).screenshot({ path: join(SCREENSHOTS, 'plot-alpha.png') });
+        await (await s.page.$('#alpha-chart figure[data-plot-kind="detx-gap"]')).screenshot({ path: join(SCREENSHOTS, 'plot-detx-gap.png') });
       }
       const fig = s.page.locator('#layer-plots figure[data-plot-kind="ks"]');
       const [svgDownload] = await Promise.all([s.page.waitForEvent('download'), fig.locator('[data-testid="save-svg"]').click()]);

@@ -49,15 +49,18 @@ test('a share link renders the same report with no model file and no wasm', asyn
       assert.equal(await f.page.evaluate(() => document.body.dataset.source), 'link');
       assert.deepEqual(await tableRows(f.page), rows, 'the table text equals the original');
       assert.deepEqual(await f.page.$eval('#summary', e => e.textContent), await s.page.$eval('#summary', e => e.textContent), 'summary cards');
-      assert.equal(await f.page.$$eval('#alpha-chart figure', fs => fs.length), 1, 'alpha chart drawn');
+      assert.deepEqual(await f.page.$$eval('#alpha-chart figure', fs => fs.map(e => e.dataset.plotKind)), ['alpha', 'detx-gap'], 'model plots drawn');
+      assert.equal(await f.page.$eval('#alpha-chart figure[data-plot-kind="detx-gap"]', e => e.dataset.points),
+                   await s.page.$eval('#alpha-chart figure[data-plot-kind="detx-gap"]', e => e.dataset.points), 'detX gap: one point per layer');
       assert.equal(await f.page.$eval('#alpha-chart figure', e => e.dataset.points), await s.page.$eval('#alpha-chart figure', e => e.dataset.points));
       assert.ok(await f.page.isVisible('[data-testid="share-note"]'), 'the page says what the link approximates');
       assert.match(await f.page.textContent('[data-testid="share-note"]'), /Approximated/);
       // The plots on screen: same kinds; the histograms, tail and variance plots hold as many
-      // points as the original's; the KS curve is drawn on a reduced grid.
+      // points as the original's; the KS and alpha curves are drawn on a reduced grid.
       const shown = await figures(f.page);
       assert.deepEqual(shown.map(x => x.kind), shownBefore.map(x => x.kind));
-      shown.forEach((x, i) => (x.kind === 'ks' ? assert.ok(x.points <= shownBefore[i].points) : assert.equal(x.points, shownBefore[i].points, x.kind)));
+      shown.forEach((x, i) => (['ks', 'alpha-xmin'].includes(x.kind) ? assert.ok(x.points <= shownBefore[i].points)
+        : assert.equal(x.points, shownBefore[i].points, x.kind)));
       // Every layer's plot data, computed by the page's own modules from the original report and
       // from the link, at the precision the link promises.
       const scenes = await f.page.evaluate(async orig => {
@@ -129,6 +132,10 @@ test('compare: a report file and a share link side by side, with typed-in qualit
     const fitted = r => r.layers.filter(l => l.status === 'success').length;
     // Overlaid curves: a line and points per model.
     assert.equal(Number(await page.$eval('figure[data-plot-kind="compare-alpha"]', f => f.dataset.points)), 2 * (fitted(a) + fitted(b)));
+    // The detX thesis overlaid: one point per fitted layer of each model (the share link keeps the gap).
+    const gaps = r => r.layers.filter(l => l.status === 'success' && Number.isFinite(l.detX_gap_decades)).length;
+    assert.equal(Number(await page.$eval('figure[data-plot-kind="compare-detx-gap"]', f => f.dataset.points)), gaps(a) + gaps(b));
+    await (await page.$('figure[data-plot-kind="compare-detx-gap"]')).screenshot({ path: join(SCREENSHOTS, 'compare-detx-gap.png') });
     assert.equal(await page.$$eval('figure[data-plot-kind="compare-quality"]', f => f.length), 0, 'no quality plot before figures are typed');
     await page.fill('[data-testid="quality-0"]', '0.91');
     await page.press('[data-testid="quality-0"]', 'Enter');

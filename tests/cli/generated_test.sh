@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What scripts/gen-fields writes from the field table must be committed as generated: a stale
-# docs/report-schema.md or web/js/fields.js fails here. usage: generated_test.sh CLI SOURCE_DIR
+# What scripts/gen-fields writes from the field table, and web/guide.html from docs/guide.md, must be
+# committed as generated: a stale docs/report-schema.md, web/js/fields.js or web/guide.html fails here. usage: generated_test.sh CLI SOURCE_DIR
 set -uo pipefail
 cli=$1 src=$2
 status=0
@@ -10,4 +10,5 @@ fi
 if ! diff -u "$src/web/js/fields.js" <("$cli" schema --json | node "$src/scripts/fields-module.mjs"); then
   echo "FAIL: web/js/fields.js is stale: run scripts/gen-fields" >&2; status=1
 fi
+node "$src/scripts/gen-guide.mjs" --check || status=1
 exit $status

@@ -1,11 +1,8 @@
 // libFuzzer target over the input-format parsers: arbitrary bytes as a safetensors file, a .npy file
 // and a shard index. Every input must end in a result or ws::InputError; anything else (a crash,
-// a sanitizer report, another exception type) is a bug. Not part of the CMake build. From the repo root:
-//   clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -Icore \
-//     tests/fuzz/safetensors_fuzz.cpp core/formats/{dtype,safetensors,npy,utf8,strict_json}.cpp \
-//     core/io/memory_source.cpp -o /tmp/safetensors_fuzz
-//   /tmp/safetensors_fuzz -max_total_time=60 -max_len=4096 -rss_limit_mb=2048 /tmp/fuzz_corpus
-// (seed the corpus folder with small safetensors files, e.g. headers cut from the fixtures).
+// a sanitizer report, another exception type) is a bug. Built with -DWS_FUZZ=ON by clang (see
+// tests/fuzz/CMakeLists.txt) and run on a seed corpus from tests/data by tests/fuzz/run.sh;
+// scripts/test does both.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -33,12 +33,12 @@ export function fixtureFiles() {
 }
 
 const cache = new Map();
-// The native CLI's JSON report for paths (files or a folder), cached per run.
-export function nativeReport(paths) {
-  const key = [].concat(paths).join('\n');
+// The native CLI's JSON report for paths (files or a folder) and CLI flags, cached per run.
+export function nativeReport(paths, flags = []) {
+  const key = [...[].concat(paths), ...flags].join('\n');
   if (!cache.has(key)) {
     const out = join(mkdtempSync(join(tmpdir(), 'ws-native-')), 'report.json');
-    execFileSync(CLI, ['analyze', ...[].concat(paths), '--json', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(CLI, ['analyze', ...[].concat(paths), ...flags, '--json', out, '--quiet'], { stdio: ['ignore', 'ignore', 'inherit'] });
     cache.set(key, JSON.parse(readFileSync(out, 'utf8')));
   }
   return cache.get(key);

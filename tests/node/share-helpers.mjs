@@ -84,6 +84,44 @@ export function compareLayerScenes(assert, orig, shared, layer) {
         byType(o, 'vline').forEach((v, i) => assert.equal(byType(s, 'vline')[i].x, v.x, `${what}: K`));
         break;
       }
+      case 'esd-linlin': {
+        // Rebuilt eigenvalues move within their log bin (and those <= 1e-5 become 0): same range,
+        // same mass, cumulative shares within 0.15.
+        const a = s.layers[0], b = o.layers[0], range = b.edges[b.edges.length - 1] - b.edges[0];
+        close(assert, [a.edges[a.edges.length - 1]], [b.edges[b.edges.length - 1]], 1e-9, `${what} top edge`);
+        // the smallest rebuilt eigenvalue sits inside the first log bin
+        assert.ok(Math.abs(a.edges[0] - b.edges[0]) <= binFactor * Math.abs(b.edges[0]) + 1e-3 * range, `${what}: bottom edge`);
+        const cum = h => { let c = 0; return h.heights.map((d, i) => (c += d * (h.edges[i + 1] - h.edges[i]))); };
+        const ca = cum(a), cb = cum(b);
+        assert.ok(Math.abs(ca[ca.length - 1] - 1) < 1e-9 && Math.abs(cb[cb.length - 1] - 1) < 1e-9, `${what}: densities integrate to 1`);
+        assert.ok(Math.max(...ca.map((v, i) => Math.abs(v - cb[i]))) <= 0.15, `${what}: cumulative shares`);
+        vlines(0);
+        break;
+      }
+      case 'alpha-xmin': {
+        const line = s.layers[0], ol = o.layers[0];
+        assert.ok(line.x.length >= Math.min(ol.x.length, 10) && line.x.length <= ol.x.length, `${what}: ${line.x.length} points of ${ol.x.length}`);
+        // alpha recomputed from the rebuilt eigenvalues: (alpha - 1) within 25% of an original candidate's nearby.
+        for (let i = 0; i < line.x.length; ++i) {
+          const near = ol.x.map((x, j) => j).filter(j => rel(ol.x[j], line.x[i]) <= Math.max(binFactor, tailTol(tailSize)) + 1e-9);
+          assert.ok(near.some(j => Math.abs(ol.y[j] - line.y[i]) <= 0.25 * (ol.y[j] - 1) + 1e-9), `${what}[${i}]: alpha ${line.y[i]} at x=${line.x[i]}`);
+        }
+        byType(o, 'marker').forEach((m, i) => close(assert, [byType(s, 'marker')[i].x, byType(s, 'marker')[i].y], [m.x, m.y], 0, `${what} marker`));
+        break;
+      }
+      case 'mp-fit': {
+        // sigma_mp and norm keep the digits the table prints: the curve and the edge follow to 1e-3.
+        close(assert, byType(s, 'line')[0].y.map(v => v + 1), byType(o, 'line')[0].y.map(v => v + 1), 1e-2, `${what} MP density`);
+        close(assert, [byType(s, 'vline')[0].x], [byType(o, 'vline')[0].x], 1e-3, `${what} spike edge`);
+        break;
+      }
+      case 'randomized': {
+        const [ao, ar] = byType(s, 'bars'), [bo, br] = byType(o, 'bars');
+        close(assert, ar.edges.map(e => e + 1000), br.edges.map(e => e + 1000), 1e-11, `${what} edges`);
+        assert.deepEqual(ar.heights, br.heights, `${what}: shuffled counts exact`);
+        assert.equal(ao.heights.reduce((x, y) => x + y, 0), bo.heights.reduce((x, y) => x + y, 0), `${what}: as many eigenvalues`);
+        break;
+      }
       default:
         assert.fail(`${what}: no comparison for this plot kind`);
     }

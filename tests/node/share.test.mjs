@@ -11,7 +11,7 @@ import { num } from '../../web/js/report/format.js';
 import { layerScenes } from '../../web/js/report/layer-plots.js';
 import { compactReport } from '../../web/js/share/compact.js';
 import { MAX_FRAGMENT, ReportError, decodeShare, encodeShare, reportFromJson, shareParam } from '../../web/js/share/codec.js';
-import { ROOT, analyzeWithModule, closeFiles, fixtureFiles, haveWasm, loadModule } from './helpers.mjs';
+import { ROOT, analyzeWithModule, closeFiles, fixture, fixtureFiles, haveWasm, loadModule, nativeReport } from './helpers.mjs';
 import { compareLayerScenes, heavyTailedModel } from './share-helpers.mjs';
 
 const b64url = bytes => Buffer.from(bytes).toString('base64url');
@@ -155,4 +155,12 @@ test('a compact report written before the field table (derived columns as false/
   assert.equal(r.layers.length, 41);
   assert.equal(r.layers[0].alpha, 3.5300960921523363);  // exact, as the reference-matched core wrote it
   assert.equal(r.layers[0].lambda_max, undefined);      // was recomputed by the old decoder, now absent
+});
+
+test('a randomize report: the shuffled ESD and every other plot survive a link', async () => {
+  const report = nativeReport(fixture('ppocrv4_rec.safetensors'), ['--randomize']);
+  const back = await decodeShare(await encodeShare(report));
+  assertSameTable(back, report);
+  assertSamePlots(back, report);
+  assert.ok(layerScenes(back.layers[0]).some(s => s.kind === 'randomized'));
 });

@@ -1,14 +1,16 @@
 // The debug build (scripts/build-wasm debug: -O1, -sASSERTIONS=2, -sSAFE_HEAP=1, stack checks) gives
 // the native CLI's results on a small fixture and its error on a file whose header is cut short.
-// And wasm/weightscope.d.ts cannot go stale: every function it declares exists on each built
-// variant, every factory option it declares is read by the glue, and the JSON a run returns has
-// the fields its interfaces declare (no more; the required ones present).
+// And wasm/weightscope.d.ts cannot go stale: every function it declares exists on each built variant
+// (and every function the bindings have is declared), every factory option it declares is read by
+// the glue, its report interfaces have exactly the fields of the field table (web/js/fields.js), and
+// the JSON a real run returns has the declared shapes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { LAYER_FIELDS, OPTIONS, SKIPPED_FIELDS, SUMMARY_FIELDS } from '../../web/js/fields.js';
 import { CLI, ROOT, analyzeWithModule, closeFiles, compareReports, fixtureFiles, haveWasm, loadModule,
          nativeReport, nodeFile, unloadModule, wasmBuildDir } from './helpers.mjs';
 
@@ -40,6 +42,12 @@ function nativeError(path) {
 describe('wasm debug', { skip: !haveWasm('debug') && 'not built (scripts/build-wasm debug)' }, () => {
   let module;
   before(async () => { module = await loadModule('debug', 1); });
+
+  test('is the checked build', () => {
+    const glue = readFileSync(join(wasmBuildDir('debug'), 'weightscope-debug.js'), 'utf8');
+    assert.match(glue, /function segfault/, 'SAFE_HEAP');
+    assert.match(glue, /checkStackCookie/, 'STACK_OVERFLOW_CHECK');
+  });
 
   test('a small fixture equals the native CLI', () => {
     const path = small();
@@ -165,8 +173,7 @@ describe('wasm/weightscope.d.ts', () => {
     });
   }
 
-  test('the report interfaces have exactly the field table\'s fields', async () => {
-    const { LAYER_FIELDS, SUMMARY_FIELDS, SKIPPED_FIELDS, OPTIONS } = await import(join(ROOT, 'web/js/fields.js'));
+  test('the report interfaces have exactly the field table\'s fields', () => {
     const same = (name, fields) => {
       assert.deepEqual(members(name).map(m => m.name).sort(), fields.map(f => f.key).sort(), `${name} keys`);
       const byKey = new Map(members(name).map(m => [m.name, m]));

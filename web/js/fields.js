@@ -39,7 +39,9 @@ export const LAYER_FIELDS = [
   {"key":"detX_num","type":"integer","unit":"","meaning":"eigenvalues above the det X_eff = 1 point","when":"detX (default on)","csv":true,"label":"detX #","share":"exact"},
   {"key":"detX_val","type":"number","unit":"weight²","meaning":"eigenvalue at the det X_eff = 1 point","when":"detX (default on)","csv":true,"label":"detX λ","share":"exact"},
   {"key":"detX_val_rescaled","type":"number","unit":"","meaning":"the same on the mean-1 scale","when":"detX (default on)","csv":false,"label":"","share":"dropped"},
-  {"key":"sigma_mp","type":"number","unit":"","meaning":"Marchenko-Pastur fit: bulk scale of the normalized matrix","when":"mp_fit (default on) and the fit succeeded","csv":true,"label":"","share":"dropped"},
+  {"key":"ERG_gap","type":"integer","unit":"","meaning":"detX_num - num_pl_spikes: tail sizes of the detX point and the fit","when":"detX (default on) and the fit succeeded","csv":true,"label":"ERG gap","share":"exact"},
+  {"key":"detX_gap_decades","type":"number","unit":"decades","meaning":"log10(detX_val / xmin): 0 when the detX point is xmin","when":"detX (default on) and the fit succeeded","csv":true,"label":"detX gap","share":"approximate"},
+  {"key":"sigma_mp","type":"number","unit":"","meaning":"Marchenko-Pastur fit: bulk scale of the normalized matrix","when":"mp_fit (default on) and the fit succeeded","csv":true,"label":"","share":"approximate"},
   {"key":"W_scale","type":"number","unit":"","meaning":"Marchenko-Pastur fit: normalization of W","when":"mp_fit (default on) and the fit succeeded","csv":false,"label":"","share":"dropped"},
   {"key":"bulk_min","type":"number","unit":"weight²","meaning":"Marchenko-Pastur bulk lower edge","when":"mp_fit (default on) and the fit succeeded","csv":true,"label":"","share":"dropped"},
   {"key":"bulk_max","type":"number","unit":"weight²","meaning":"Marchenko-Pastur bulk upper edge","when":"mp_fit (default on) and the fit succeeded","csv":true,"label":"","share":"dropped"},
@@ -50,11 +52,11 @@ export const LAYER_FIELDS = [
   {"key":"tpl_R","type":"number","unit":"","meaning":"log-likelihood ratio, power law against truncated power law","when":"fit = tpl and the fit succeeded","csv":true,"label":"","share":"dropped"},
   {"key":"tpl_p","type":"number","unit":"","meaning":"p-value of tpl_R","when":"fit = tpl and the fit succeeded","csv":true,"label":"","share":"dropped"},
   {"key":"rand_distance","type":"number","unit":"","meaning":"Jensen-Shannon distance to the ESD of the element-shuffled W","when":"randomize","csv":true,"label":"","share":"dropped"},
-  {"key":"max_rand_eval","type":"number","unit":"weight²","meaning":"largest eigenvalue of the shuffled W","when":"randomize","csv":false,"label":"","share":"dropped"},
+  {"key":"max_rand_eval","type":"number","unit":"weight²","meaning":"largest eigenvalue of the shuffled W","when":"randomize","csv":false,"label":"","share":"approximate"},
   {"key":"ww_softrank","type":"number","unit":"","meaning":"max_rand_eval / lambda_max","when":"randomize","csv":false,"label":"","share":"dropped"},
   {"key":"ww_maxdist","type":"number","unit":"weight²","meaning":"lambda_max - max_rand_eval","when":"randomize","csv":false,"label":"","share":"dropped"},
   {"key":"seconds","type":"number","unit":"s","meaning":"time spent on this layer","when":"","csv":false,"label":"","share":"dropped"},
-  {"key":"spectra","type":"object","unit":"","meaning":"plot data: evals (ascending) and the KS scan {xmin, D, alpha}","when":"spectra (default on)","csv":false,"label":"","share":"approximate"},
+  {"key":"spectra","type":"object","unit":"","meaning":"plot data: evals (ascending), the KS scan {xmin, D, alpha}, rand_evals with randomize","when":"spectra (default on)","csv":false,"label":"","share":"approximate"},
 ];
 
 export const SUMMARY_FIELDS = [
@@ -72,12 +74,15 @@ export const SUMMARY_FIELDS = [
   {"key":"num_under_trained","type":"integer","unit":"","meaning":"layers with alpha > 6","when":"","csv":false,"label":"","share":"exact"},
   {"key":"num_over_trained","type":"integer","unit":"","meaning":"layers with alpha < 2","when":"","csv":false,"label":"","share":"exact"},
   {"key":"num_detx_coincide","type":"integer","unit":"","meaning":"layers whose detX point and xmin are the same or adjacent eigenvalues","when":"","csv":false,"label":"","share":"exact"},
+  {"key":"frac_detx_near_xmin","type":"number","unit":"","meaning":"share of layers with |detX_gap_decades| <= 0.1","when":"detX and a fit succeeded","csv":false,"label":"","share":"exact"},
+  {"key":"detx_gap_alpha_spearman","type":"number","unit":"","meaning":"Spearman correlation of |detX_gap_decades| with |alpha - 2| over the layers","when":"detX and 2+ fits succeeded","csv":false,"label":"","share":"exact"},
   {"key":"seconds","type":"number","unit":"s","meaning":"time of the whole run","when":"","csv":false,"label":"","share":"exact"},
   {"key":"complete","type":"boolean","unit":"","meaning":"every tensor was read (false for a cancelled run)","when":"","csv":false,"label":"","share":"exact"},
   {"key":"latent_rank_K","type":"integer","unit":"","meaning":"rank K of the latent space: eigenpairs in the power-law tail","when":"a single .npy matrix whose fit succeeded","csv":false,"label":"","share":"exact"},
 ];
 
 export const SKIPPED_FIELDS = [
+  {"key":"index","type":"integer","unit":"","meaning":"position of the tensor in the model (0-based), as a layer's index","when":"","csv":false,"label":"","share":"exact"},
   {"key":"name","type":"string","unit":"","meaning":"layer name","when":"","csv":false,"label":"","share":"exact"},
   {"key":"tensor","type":"string","unit":"","meaning":"tensor key","when":"","csv":false,"label":"","share":"exact"},
   {"key":"shape","type":"integer[]","unit":"","meaning":"tensor shape as stored","when":"","csv":false,"label":"","share":"exact"},

@@ -22,3 +22,9 @@ TEST_CASE("detX and xmin coincide within one eigenvalue", "[metrics]") {
   CHECK(ws::detx_coincides(11, 10));
   CHECK_FALSE(ws::detx_coincides(10, 12));
 }
+
+TEST_CASE("detX gap in decades", "[metrics]") {
+  CHECK(ws::detx_gap_decades(10.0, 1.0) == Approx(1.0).epsilon(1e-15));
+  CHECK(ws::detx_gap_decades(2.0, 2.0) == 0.0);
+  CHECK(ws::detx_gap_decades(0.5, 5.0) == Approx(-1.0).epsilon(1e-15));
+}

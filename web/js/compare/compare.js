@@ -106,6 +106,24 @@ function alphaScene(normalized) {
   };
 }
 
+// The detX thesis of every model on one plot: gap between the detX point and xmin against alpha.
+function detxScene() {
+  return {
+    title: 'detX point vs xmin, by \u03b1, overlaid', width: 1000, height: 340,
+    x: { label: 'power-law \u03b1 (unitless)', log: false, hover: '\u03b1' },
+    y: { label: 'log10(detX \u03bb / xmin) (decades)', log: false, hover: 'gap' },
+    layers: [
+      { type: 'hband', y0: -0.1, y1: 0.1, color: 'rgba(142, 68, 173, 0.12)', label: 'within 0.1 decade' },
+      { type: 'vline', x: 2, color: '#d62728', dash: [6, 4], label: '\u03b1 = 2' },
+      ...models.map(m => {
+        const l = fitted(m.report).filter(x => Number.isFinite(x.detX_gap_decades));
+        return { type: 'points', x: l.map(x => x.alpha), y: l.map(x => x.detX_gap_decades), names: l.map(x => `${m.label}: ${x.name}`),
+                 color: m.color, r: 3, label: m.label };
+      }),
+    ],
+  };
+}
+
 // [min, max] around values with room for the point labels.
 function padded(values, [below, above]) {
   const lo = Math.min(...values), hi = Math.max(...values);
@@ -154,6 +172,11 @@ function render() {
   const scene = alphaScene(normalized);
   scene.width = Math.max(480, Math.min(1100, alphaBox.clientWidth || 1000));
   mountPlot(alphaBox, scene, { kind: 'compare-alpha', filename: 'alpha-by-layer-compared' });
+  if (models.some(m => fitted(m.report).some(l => Number.isFinite(l.detX_gap_decades)))) {
+    const detx = detxScene();
+    detx.width = scene.width;
+    mountPlot(alphaBox, detx, { kind: 'compare-detx-gap', filename: 'detx-gap-by-alpha-compared' });
+  }
   const qualityBox = document.getElementById('compare-quality');
   qualityBox.replaceChildren();
   const rated = models.filter(m => Number.isFinite(m.quality) && Number.isFinite(means(m.report)[byTestId('quality-axis').value]));

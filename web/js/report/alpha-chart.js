@@ -1,4 +1,5 @@
-// Alpha of every layer in model order, with the 2-6 band the reference calls well trained.
+// The model-level plots: alpha of every layer in model order, with the 2-6 band the reference calls
+// well trained; and the detX thesis, the gap between the detX point and xmin against alpha.
 import { mountPlot } from '../plot/plot.js';
 
 export function alphaScene(report) {
@@ -16,9 +17,34 @@ export function alphaScene(report) {
   };
 }
 
+// The SETOL claim: the detX point (det X_eff = 1) and xmin coincide when alpha is near 2.
+export function detxGapScene(report) {
+  const l = (report.layers ?? []).filter(x => x.status === 'success' && Number.isFinite(x.detX_gap_decades));
+  if (!l.length) return null;
+  const s = report.summary ?? {};
+  const rho = Number.isFinite(s.detx_gap_alpha_spearman) ? `, Spearman(|gap|, |\u03b1-2|) = ${s.detx_gap_alpha_spearman.toFixed(2)}` : '';
+  const near = Number.isFinite(s.frac_detx_near_xmin) ? `; ${(100 * s.frac_detx_near_xmin).toFixed(0)}% within 0.1 decade` : '';
+  return {
+    title: `detX point vs xmin, by \u03b1${near}${rho}`, width: 1000, height: 300,
+    x: { label: 'power-law \u03b1 (unitless)', log: false, hover: '\u03b1' },
+    y: { label: 'log10(detX \u03bb / xmin) (decades)', log: false, hover: 'gap' },
+    layers: [
+      { type: 'hband', y0: -0.1, y1: 0.1, color: 'rgba(142, 68, 173, 0.12)', label: 'within 0.1 decade' },
+      { type: 'vline', x: 2, color: '#d62728', dash: [6, 4], label: '\u03b1 = 2' },
+      { type: 'points', x: l.map(x => x.alpha), y: l.map(x => x.detX_gap_decades), names: l.map(x => x.name), color: '#8e44ad', r: 3.5 },
+    ],
+  };
+}
+
 export function renderAlphaChart(report, container) {
   container.replaceChildren();
+  const width = Math.max(480, Math.min(1100, container.clientWidth || 1000));
   const scene = alphaScene(report);
-  scene.width = Math.max(480, Math.min(1100, container.clientWidth || 1000));
-  return mountPlot(container, scene, { kind: 'alpha', filename: 'alpha-by-layer' });
+  scene.width = width;
+  mountPlot(container, scene, { kind: 'alpha', filename: 'alpha-by-layer' });
+  const gap = detxGapScene(report);
+  if (gap) {
+    gap.width = width;
+    mountPlot(container, gap, { kind: 'detx-gap', filename: 'detx-gap-by-alpha' });
+  }
 }

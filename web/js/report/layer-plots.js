@@ -1,8 +1,10 @@
 // The per-layer plots: (a) log-log ESD with the power-law fit and xmin, (b) log-linear ESD with
-// xmin and the detX point, (c) KS distance against candidate xmin, (d) tail PDF and CCDF, empirical
-// and fitted, (e) explained variance per eigenpair. Scenes are plain data (plot/plot.js draws them).
+// xmin and the detX point, (c) lin-lin ESD, (d) KS distance and (e) alpha against candidate xmin,
+// (f) tail PDF and CCDF, empirical and fitted, (g) explained variance per eigenpair, (h) the
+// Marchenko-Pastur fit, (i) with randomize, the ESD against the shuffled matrix's. Scenes are plain
+// data (plot/plot.js draws them); their series come from spectra.js.
 import { mountPlot } from '../plot/plot.js';
-import { EVALS_THRESH, esd, explainedVariance, fitLine, ksCurve, logEsd, tail } from './spectra.js';
+import { EVALS_THRESH, alphaCurve, esd, explainedVariance, fitLine, ksCurve, linEsd, logEsd, mpFit, randomizedEsd, tail } from './spectra.js';
 
 const LAMBDA = 'eigenvalue \u03bb of W\u1d40W (unitless)';
 const RED = '#d62728', PURPLE = '#8e44ad', BLUE = '#3b6fb6', ORANGE = '#e67e22', GREY = '#7f8c8d';
@@ -35,6 +37,49 @@ function esdLogLin(layer) {
   if (layer.detX_val > 0)
     layers.push({ type: 'vline', x: Math.log10(layer.detX_val), color: PURPLE, dash: [6, 4], label: `log10 detX = ${fmt(Math.log10(layer.detX_val))}` });
   return { title: `${layer.name}: ESD, log-linear`, x: { label: 'log10 \u03bb (\u03bb: eigenvalue of W\u1d40W, unitless)', log: false, hover: 'log10 \u03bb' },
+           y: { label: 'count of eigenvalues', log: false, min: 0, hover: 'count' }, layers };
+}
+
+function esdLinLin(layer) {
+  const h = linEsd(layer);
+  if (!h) return null;
+  const layers = [{ type: 'bars', edges: h.edges, heights: h.density, color: BAR, label: 'ESD (linear bins)' }];
+  if (ok(layer)) layers.push({ type: 'vline', x: layer.xmin, color: RED, label: `xmin = ${fmt(layer.xmin)}` });
+  return { title: `${layer.name}: ESD, lin-lin`, x: { label: LAMBDA, log: false, hover: '\u03bb' },
+           y: { label: 'density p(\u03bb)', log: false, min: 0, hover: 'p' }, layers };
+}
+
+function alphaXmin(layer) {
+  const c = alphaCurve(layer);
+  if (!c) return null;
+  const layers = [{ type: 'line', x: c.xmin, y: c.alpha, color: BLUE, width: 1.5, label: '\u03b1 of the fit from this xmin' }];
+  if (ok(layer)) layers.push({ type: 'marker', x: layer.xmin, y: layer.alpha, color: RED, label: `chosen xmin, \u03b1 = ${fmt(layer.alpha)}` });
+  // Tails of a few eigenvalues give alphas in the hundreds: the axis stops at 3x the largest alpha of
+  // the lower half of the candidates.
+  const lower = c.alpha.slice(0, Math.max(1, Math.ceil(c.alpha.length / 2)));
+  return { title: `${layer.name}: \u03b1 vs xmin`, x: { label: 'candidate xmin: ' + LAMBDA, log: true, hover: 'xmin' },
+           y: { label: 'power-law exponent \u03b1 (unitless)', log: false, min: 1, max: Math.max(3 * Math.max(...lower), (layer.alpha ?? 0) * 1.5), hover: '\u03b1' }, layers };
+}
+
+function mpFitPlot(layer) {
+  const f = mpFit(layer);
+  if (!f) return null;
+  return { title: `${layer.name}: Marchenko-Pastur fit (Q = ${fmt(f.Q)}, \u03c3 = ${fmt(layer.sigma_mp)}, ${f.spikes} spikes)`,
+           x: { label: 'eigenvalue rescaled to mean 1 (unitless)', log: false, min: 0, hover: '\u03bb' },
+           y: { label: 'density', log: false, min: 0, hover: 'p' },
+           layers: [{ type: 'bars', edges: f.edges, heights: f.density, color: BAR, label: 'ESD, rescaled' },
+                    { type: 'line', x: f.curve.x, y: f.curve.pdf, color: RED, width: 1.5, label: 'MP density' },
+                    { type: 'vline', x: f.edge, color: RED, dash: [6, 4], label: `bulk edge + TW = ${fmt(f.edge)}` }] };
+}
+
+function randomized(layer) {
+  const r = randomizedEsd(layer);
+  if (!r) return null;
+  const layers = [{ type: 'bars', edges: r.edges, heights: r.original, color: 'rgba(39, 174, 96, 0.55)', label: 'ESD of W' },
+                  { type: 'bars', edges: r.edges, heights: r.counts, color: 'rgba(214, 39, 40, 0.45)', label: 'ESD of shuffled W' }];
+  if (layer.max_rand_eval > 0)
+    layers.push({ type: 'vline', x: Math.log10(layer.max_rand_eval), color: ORANGE, label: `largest shuffled \u03bb = ${fmt(layer.max_rand_eval)}` });
+  return { title: `${layer.name}: ESD against the randomized (shuffled) W`, x: { label: 'log10 \u03bb (\u03bb: eigenvalue of W\u1d40W, unitless)', log: false, hover: 'log10 \u03bb' },
            y: { label: 'count of eigenvalues', log: false, min: 0, hover: 'count' }, layers };
 }
 
@@ -82,8 +127,8 @@ function variance(layer) {
 }
 
 export const PLOT_KINDS = [
-  ['esd-loglog', esdLogLog], ['esd-loglin', esdLogLin], ['ks', ks], ['tail-pdf', tailPdf],
-  ['tail-ccdf', tailCcdf], ['variance', variance],
+  ['esd-loglog', esdLogLog], ['esd-loglin', esdLogLin], ['esd-linlin', esdLinLin], ['ks', ks], ['alpha-xmin', alphaXmin],
+  ['tail-pdf', tailPdf], ['tail-ccdf', tailCcdf], ['variance', variance], ['mp-fit', mpFitPlot], ['randomized', randomized],
 ];
 
 // Scenes for one layer: [{kind, scene}], only those the layer has data for.

@@ -51,22 +51,49 @@ export function createLayerTable(container, { onSelect } = {}) {
     return !w || l.warning === w;
   }
 
+  function row(l) {
+    const tr = el('tr', { className: [l.warning, l.status !== 'success' ? 'failed' : '', l === selected ? 'selected' : ''].join(' '),
+                          title: 'show the plots of this layer', tabIndex: 0, dataset: { name: l.name } },
+                  ...COLUMNS.map(([key]) => el('td', { className: typeof l[key] === 'number' ? 'num' : '' }, cell(l, key))));
+    const choose = () => {
+      for (const r of body.querySelectorAll('tr.selected')) r.classList.remove('selected');
+      tr.classList.add('selected');
+      selected = l;
+      onSelect?.(l);
+    };
+    tr.addEventListener('click', choose);
+    tr.addEventListener('keydown', e => {
+      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); choose(); }
+    });
+    return tr;
+  }
+
+  let shown = 0;  // visible rows drawn
+  function showCount() { count.textContent = `${shown} of ${layers.length} layers`; }
+
   function draw() {
     for (const th of head.children)
       th.className = th.dataset.key === sortKey ? (ascending ? 'sorted-asc' : 'sorted-desc') : '';
     const rows = layers.filter(visible).sort((a, b) => (ascending ? 1 : -1) * compare(a, b, sortKey));
-    count.textContent = `${rows.length} of ${layers.length} layers`;
-    body.replaceChildren(...rows.map(l => {
-      const tr = el('tr', { className: [l.warning, l.status !== 'success' ? 'failed' : '', l === selected ? 'selected' : ''].join(' '),
-                            title: 'show the plots of this layer', dataset: { name: l.name } },
-                    ...COLUMNS.map(([key]) => el('td', { className: typeof l[key] === 'number' ? 'num' : '' }, cell(l, key))));
-      tr.addEventListener('click', () => { selected = l; draw(); onSelect?.(l); });
-      return tr;
-    }));
+    shown = rows.length;
+    showCount();
+    body.replaceChildren(...rows.map(row));
   }
 
   return {
-    update(report) { layers = report.layers ?? []; draw(); },
+    // Rows arrive in model order while a run goes on: when the table is in that order and the new
+    // report only adds layers, the new rows are appended and the others left as they are.
+    update(report) {
+      const next = report.layers ?? [];
+      const grows = sortKey === 'index' && ascending && next.length >= layers.length && layers.every((l, i) => next[i] === l);
+      const added = grows ? next.slice(layers.length) : null;
+      layers = next.slice();
+      if (!added) return draw();
+      const rows = added.filter(visible);
+      shown += rows.length;
+      showCount();
+      body.append(...rows.map(row));
+    },
     select(name) { selected = layers.find(l => l.name === name) ?? null; draw(); if (selected) onSelect?.(selected); },
   };
 }

@@ -57,6 +57,81 @@ export function ksCurve(layer) {
   return layer.spectra?.ks?.xmin?.length ? layer.spectra.ks : null;
 }
 
+// alpha of the MLE fit at each candidate xmin (weightwatcher's esd5). Full reports carry the core's
+// scan (spectra.ks.alpha); a layer rebuilt from a share link has D only, so alpha is recomputed at
+// those candidates from its rebuilt eigenvalues with the same continuous MLE,
+// alpha = 1 + n / sum(ln(x / xmin)) over the n eigenvalues >= xmin (fit/xmin_scan.cpp in the core).
+export function alphaCurve(layer) {
+  const ks = ksCurve(layer);
+  if (!ks) return null;
+  if (ks.alpha?.length === ks.xmin.length) {
+    const keep = ks.alpha.map((a, i) => i).filter(i => Number.isFinite(ks.alpha[i]));
+    return { xmin: keep.map(i => ks.xmin[i]), alpha: keep.map(i => ks.alpha[i]) };
+  }
+  const x = sortedEvals(layer).filter(v => v > EVALS_THRESH);
+  const out = { xmin: [], alpha: [] };
+  for (const xmin of ks.xmin) {
+    const tailLogs = x.filter(v => v >= xmin).map(v => Math.log(v / xmin));
+    const sum = tailLogs.reduce((a, b) => a + b, 0);
+    if (tailLogs.length > 1 && sum > 0) { out.xmin.push(xmin); out.alpha.push(1 + tailLogs.length / sum); }
+  }
+  return out.xmin.length ? out : null;
+}
+
+// {edges, density}: 100 equal bins of the eigenvalues on a linear axis (weightwatcher's esd2).
+export function linEsd(layer) {
+  const e = sortedEvals(layer);
+  if (!e.length) return null;
+  const lo = e[0], hi = e[e.length - 1] > lo ? e[e.length - 1] : lo + 1;
+  const edges = linspace(lo, hi, BINS + 1);
+  const w = (hi - lo) / BINS;
+  return { edges, density: histogram(e, edges).map(c => c / (e.length * w)) };
+}
+
+// The Marchenko-Pastur density for aspect ratio Q and scale sigma (core: metrics/mp_fit.cpp,
+// marchenko_pastur_pdf), zero outside the bulk [sigma^2 (1 - 1/sqrt Q)^2, sigma^2 (1 + 1/sqrt Q)^2].
+export function marchenkoPasturPdf(x, Q, sigma) {
+  const a = (sigma * (1 - Math.sqrt(1 / Q))) ** 2, b = (sigma * (1 + Math.sqrt(1 / Q))) ** 2;
+  if (!(x > a && x < b)) return 0;
+  return (Q / (2 * Math.PI * sigma * sigma * x)) * Math.sqrt((b - x) * (x - a));
+}
+
+// The MP fit as the core made it (metrics/mp_fit.cpp): eigenvalues rescaled to mean 1, their
+// histogram (100 bins, density), the fitted MP density, and the spike edge bulk_max + sqrt(TW),
+// TW = Q^-1/2 bulk_max^2/3 M^-2/3, above which the core counts num_spikes.
+export function mpFit(layer) {
+  const { sigma_mp: sigma, N, M, norm, num_evals: n } = layer;
+  if (!(sigma > 0) || !(norm > 0) || !(M > 0)) return null;
+  const Q = N / M;
+  const x = sortedEvals(layer).map(v => (v * n) / norm);
+  if (!x.length) return null;
+  const hi = Math.max(x[x.length - 1], 1e-300), edges = linspace(0, hi, BINS + 1);
+  const density = histogram(x, edges).map(c => c / (x.length * (hi / BINS)));
+  const bulkMin = (sigma * (1 - 1 / Math.sqrt(Q))) ** 2, bulkMax = (sigma * (1 + 1 / Math.sqrt(Q))) ** 2;
+  const tw = (1 / Math.sqrt(Q)) * bulkMax ** (2 / 3) * M ** (-2 / 3);
+  const curveX = linspace(bulkMin, bulkMax, 200);
+  return { edges, density, curve: { x: curveX, pdf: curveX.map(v => marchenkoPasturPdf(v, Q, sigma)) },
+           bulkMax, edge: bulkMax + Math.sqrt(tw), spikes: x.filter(v => v > bulkMax + Math.sqrt(tw)).length, Q };
+}
+
+// With randomize: the ESDs of the layer and of its element-shuffled matrix (spectra.rand_evals from
+// the core) on shared log10 bins spanning both; a share link keeps the shuffled counts and their
+// range (spectra.rand_log_esd).
+export function randomizedEsd(layer) {
+  const logs = v => v.filter(x => x > EVALS_THRESH).map(Math.log10);
+  const orig = logs(sortedEvals(layer));
+  let rand = layer.spectra?.rand_log_esd;
+  if (!rand) {
+    const r = layer.spectra?.rand_evals;
+    if (!r?.length || !orig.length) return null;
+    const rl = logs(r);
+    const lo = Math.min(orig[0], ...rl.slice(0, 1)), hi = Math.max(orig[orig.length - 1], rl[rl.length - 1] ?? -Infinity);
+    const edges = linspace(lo, hi > lo ? hi : lo + 1, BINS + 1);
+    rand = { edges, counts: histogram(rl, edges) };
+  }
+  return { edges: rand.edges, counts: rand.counts, original: histogram(orig, rand.edges) };
+}
+
 // The tail (evals >= xmin) as empirical PDF (log bins, normalised over the tail) and CCDF.
 export function tail(layer) {
   if (layer.status !== 'success') return null;

@@ -15,12 +15,14 @@
 // - the KS curve: D (10 bits, delta-coded) at the first candidate xmin of every KS_STEP bins, at the
 //   chosen xmin and at the last candidate: ranks both sides compute from the counts, so only D is
 //   stored; the points sit at the rebuilt eigenvalues;
-// - the fitted power law is not stored: spectra.js redraws it from alpha, xmin, xmax (exact).
+// - the fitted power law is not stored: spectra.js redraws it from alpha, xmin, xmax (exact);
+// - with randomize, the shuffled matrix's log-ESD counts (exact) and their range;
+// - alpha against xmin and the lin-lin and MP histograms are redrawn from the rebuilt eigenvalues.
 // Not kept: the eigenvalues themselves, the scan's per-candidate alpha, fields marked "dropped"
 // (MP fit details, timings), metadata values past METADATA_CHARS.
 import { LAYER_FIELDS, SKIPPED_FIELDS } from '../fields.js';
 import { num } from '../report/format.js';
-import { EVALS_THRESH, linspace, logEsd } from '../report/spectra.js';
+import { EVALS_THRESH, linspace, logEsd, randomizedEsd } from '../report/spectra.js';
 import { LIMITS, ReportError, validateReport } from './validate.js';
 
 export const SHARE_FORMAT = 'weightscope-share';
@@ -127,8 +129,12 @@ function packSpectra(layer) {
   }
   const lo = le.edges[0], hi = le.edges[le.edges.length - 1];
   const range = v => Number(v.toPrecision(RANGE_DIGITS));
-  return [range(lo), tb !== null && Math.log10(tb) === hi ? null : range(hi), counts, evals.length, T,
-          ta === layer.xmin ? null : ta, tb === layer.xmax ? null : tb, tq, kd];
+  const packed = [range(lo), tb !== null && Math.log10(tb) === hi ? null : range(hi), counts, evals.length, T,
+                  ta === layer.xmin ? null : ta, tb === layer.xmax ? null : tb, tq, kd];
+  // With randomize: the shuffled matrix's log-ESD counts and their bins' range.
+  const rand = layer.spectra.rand_evals ? randomizedEsd(layer) : null;
+  if (rand) packed.push([range(rand.edges[0]), range(rand.edges[rand.edges.length - 1]), rand.counts]);
+  return packed;
 }
 
 function columns(rows, keys, pack = (k, v) => v) {
@@ -224,8 +230,8 @@ function rowsOf(cols, n, what) {
 // spectra {evals, log_esd, ks} of one layer from its packed array; notes collects what is sampled.
 function unpackSpectra(p, layer, notes, budget) {
   if (p === null) return undefined;
-  if (!Array.isArray(p) || p.length !== 9) bad('a layer\'s plot data has the wrong shape');
-  const [lo, hi0, counts, n, T, ta0, tb0, tq, kd] = p;
+  if (!Array.isArray(p) || (p.length !== 9 && p.length !== 10)) bad('a layer\'s plot data has the wrong shape');
+  const [lo, hi0, counts, n, T, ta0, tb0, tq, kd, rand] = p;
   const ta = ta0 ?? layer.xmin, tb = tb0 ?? layer.xmax;
   const hi = hi0 ?? (finite(tb) && tb > 0 ? Math.log10(tb) : NaN);
   if (!finite(lo) || !finite(hi) || !(hi >= lo)) bad('a histogram range is not finite');
@@ -240,6 +246,11 @@ function unpackSpectra(p, layer, notes, budget) {
   if (D.some(d => d !== null && (d < 0 || d > QD))) bad('a KS distance is out of range');
   const edges = linspace(lo, hi, counts.length + 1);
   const out = { log_esd: { edges, counts: counts.slice() } };
+  if (rand !== undefined) {
+    if (!Array.isArray(rand) || rand.length !== 3 || !finite(rand[0]) || !finite(rand[1]) || !(rand[1] >= rand[0]) ||
+        !intArray(rand[2], LIMITS.bins) || !rand[2].length) bad('the randomized ESD is malformed');
+    out.rand_log_esd = { edges: linspace(rand[0], rand[1], rand[2].length + 1), counts: rand[2].slice() };
+  }
 
   const q = undelta(tq);
   if (q.some((v, i) => v < 0 || v > Q || (i && v < q[i - 1]))) bad('a quantized series is not ascending');
@@ -311,7 +322,8 @@ export function expandReport(c) {
     `Approximated: tail eigenvalues (\u03bb \u2265 xmin) are quantized to 12 bits of log10 \u03bb over the tail` +
       (notes.tailSampled ? `; of tails longer than ${TAIL_SAMPLE}, ${TAIL_SAMPLE} eigenvalues at ranks spaced geometrically from the largest are kept and the others interpolated` : '') +
       '; eigenvalues below xmin are placed evenly inside their histogram bins (so the explained-variance plot is approximate) and those \u2264 1e-5 are shown as 0.',
-    `Approximated: the KS distance D is drawn at about ${Math.ceil(100 / KS_STEP)} candidate xmin per layer (at the rebuilt eigenvalues), to \u00b1${(0.5 / QD).toFixed(4)}.`,
+    `Approximated: the KS distance D is drawn at about ${Math.ceil(100 / KS_STEP)} candidate xmin per layer (at the rebuilt eigenvalues), to \u00b1${(0.5 / QD).toFixed(4)}; alpha against xmin is recomputed there from the rebuilt eigenvalues.`,
+    'Approximated: the lin-lin ESD and the MP-fit histogram are drawn from the rebuilt eigenvalues.',
     ...(omitted.skipped > 0 ? [`${omitted.skipped} further skipped tensors are not listed.`] : []),
     ...(omitted.metadata ? [`Model metadata is shortened to ${METADATA_KEYS} entries of ${METADATA_CHARS} characters.`] : []),
   ] };

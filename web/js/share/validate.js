@@ -65,6 +65,8 @@ function spectra(s, path) {
   if (!object(s, path, true)) return;
   if (s.evals !== undefined) numbers(s.evals, `${path}.evals`, LIMITS.evals);
   pairs(s.log_esd, `${path}.log_esd`, ['edges', 'counts'], 1, LIMITS.bins);
+  if (s.rand_evals !== undefined) numbers(s.rand_evals, `${path}.rand_evals`, LIMITS.evals);
+  pairs(s.rand_log_esd, `${path}.rand_log_esd`, ['edges', 'counts'], 1, LIMITS.bins);
   pairs(s.ks, `${path}.ks`, ['xmin', 'D'], 0, LIMITS.ks);
   if (s.ks?.alpha !== undefined) numbers(s.ks.alpha, `${path}.ks.alpha`, LIMITS.ks);
 }
