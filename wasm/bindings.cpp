@@ -15,6 +15,7 @@
 #include "file_source.h"
 #include "io/input_error.h"
 #include "report/csv.h"
+#include "report/plan.h"
 #include "report/summary.h"
 
 namespace {
@@ -105,6 +106,12 @@ class BrowserAnalysis {
 
   std::string report() const { return to_js_errors([&] { return analysis_->report().dump(); }); }
 
+  // The eigenvector metrics of one analyzed layer, computed now (Analysis::layer_vectors): the
+  // page's per-layer "Eigenvectors" action on a report made without the vectors option.
+  std::string layer_vectors(std::string name) {
+    return to_js_errors([&] { return analysis_->layer_vectors(name).dump(); });
+  }
+
  private:
   std::unique_ptr<ws::Analysis> analysis_;
   nlohmann::json scalar_layers_ = nlohmann::json::array();
@@ -113,6 +120,20 @@ class BrowserAnalysis {
 
 std::string report_csv(std::string report_json) {
   return to_js_errors([&] { return ws::report_csv(nlohmann::json::parse(report_json)); });
+}
+
+// A layer allocation plan (report/plan.h, docs/plans.md) from a report's JSON text and the plan
+// options {"method", "sparsity", "epsilon", "metric", "mapping"}: the plan's JSON text.
+std::string allocation_plan(std::string report_json, std::string options_json) {
+  return to_js_errors([&] {
+    const ws::PlanOptions opt = ws::plan_options_from_json(nlohmann::json::parse(options_json));
+    return ws::allocation_plan(nlohmann::json::parse(report_json), opt).dump(1);
+  });
+}
+
+// The CSV of a plan (JSON text of allocationPlan's result).
+std::string plan_csv(std::string plan_json) {
+  return to_js_errors([&] { return ws::plan_csv(nlohmann::json::parse(plan_json)); });
 }
 
 }  // namespace
@@ -126,6 +147,9 @@ EMSCRIPTEN_BINDINGS(weightscope) {
       .function("done", &BrowserAnalysis::done)
       .function("step", &BrowserAnalysis::step)
       .function("summary", &BrowserAnalysis::summary)
-      .function("report", &BrowserAnalysis::report);
+      .function("report", &BrowserAnalysis::report)
+      .function("layerVectors", &BrowserAnalysis::layer_vectors);
   emscripten::function("reportCsv", &report_csv);
+  emscripten::function("allocationPlan", &allocation_plan);
+  emscripten::function("planCsv", &plan_csv);
 }

@@ -3,10 +3,11 @@
 # the module (core, bindings) then agrees on atomics/shared memory, SIMD and the exception model, and
 # the module's link gets the same flags. Included by the top-level CMakeLists.txt in wasm builds only.
 # One variant per build dir (one binary cannot use threads when available and run without them):
-#   WS_WASM_VARIANT=mt     weightscope-mt.{js,wasm,worker.js}  -O3 -flto -msimd128 -pthread (needs cross-origin isolation)
-#   WS_WASM_VARIANT=st     weightscope-st.{js,wasm}            -O3 -flto -msimd128
-#   WS_WASM_VARIANT=debug  weightscope-debug.{js,wasm}         single-threaded -O1 -msimd128, -sASSERTIONS=2
-#                          -sSAFE_HEAP=1 -sSTACK_OVERFLOW_CHECK=2 (for tests; several times slower)
+#   WS_WASM_VARIANT=mt     weightscope-mt.{js,wasm,worker.js}  -O3 -flto -msimd128 -pthread, JS exceptions
+#                          (needs cross-origin isolation)
+#   WS_WASM_VARIANT=st     weightscope-st.{js,wasm}            -O3 -flto -msimd128, wasm exceptions
+#   WS_WASM_VARIANT=debug  weightscope-debug.{js,wasm}         single-threaded -O1 -msimd128, wasm exceptions,
+#                          -sASSERTIONS=2 -sSAFE_HEAP=1 -sSTACK_OVERFLOW_CHECK=2 (for tests; slower)
 # scripts/build-wasm [mt|st|debug] configures build-wasm-<variant>/ with
 #   emcmake cmake -S . -B build-wasm-<variant> -DWS_WASM_VARIANT=<variant> -DEigen3_DIR=/usr/share/eigen3/cmake
 
@@ -32,11 +33,28 @@ set(WS_WASM_OPT "${ws_default_opt}" CACHE STRING "Compile and link optimization 
 
 # Exceptions (the core throws ws::InputError, bindings.cpp turns it into a JS Error):
 #   wasm: native wasm exception handling (-fwasm-exceptions), which Chromium >= 95, Firefox >= 100,
-#         Safari >= 15.2 and node >= 17 run; 15-18% less wasm time than js (wasm/README.md).
+#         Safari >= 15.2 and node >= 17 run: no invoke_ trampolines, a smaller .wasm and .js, a few
+#         per cent less wasm time (wasm/README.md).
 #   js:   Emscripten's JS-based catching (-fexceptions -sDISABLE_EXCEPTION_CATCHING=0): every call
-#         that may throw goes through an invoke_ trampoline into JS. Kept for measurements.
-set(WS_WASM_EXCEPTIONS wasm CACHE STRING "Exception model of the wasm build: wasm or js")
-set_property(CACHE WS_WASM_EXCEPTIONS PROPERTY STRINGS wasm js)
+#         that may throw goes through an invoke_ trampoline into JS.
+#   auto: wasm for st and debug, js for mt. With -pthread, Debian's emscripten 3.1.6 cannot catch
+#         wasm exceptions at all: its libunwind keeps __wasm_lpad_context thread-local while clang 14
+#         addresses it as a plain global (at address 0), so the personality function never matches
+#         and every throw leaves the module as an uncaught WebAssembly.Exception (even catch (...)).
+set(WS_WASM_EXCEPTIONS auto CACHE STRING "Exception model of the wasm build: auto, wasm or js")
+set_property(CACHE WS_WASM_EXCEPTIONS PROPERTY STRINGS auto wasm js)
+set(ws_exceptions ${WS_WASM_EXCEPTIONS})
+if(ws_exceptions STREQUAL "auto")
+  if(WS_WASM_VARIANT STREQUAL "mt")
+    set(ws_exceptions js)
+  else()
+    set(ws_exceptions wasm)
+  endif()
+endif()
+if(ws_exceptions STREQUAL "wasm" AND WS_WASM_VARIANT STREQUAL "mt")
+  message(FATAL_ERROR "WS_WASM_EXCEPTIONS=wasm with the mt variant: this emscripten cannot catch wasm "
+                      "exceptions with -pthread (see wasm/wasm_flags.cmake); use auto or js")
+endif()
 
 if(WS_WASM_VARIANT STREQUAL "mt")
   set(WS_WASM_EXPORT WeightscopeMT)
@@ -49,13 +67,13 @@ endif()
 add_library(weightscope_wasm_flags INTERFACE)
 # Flags that both compile and link must see.
 set(ws_flags -msimd128 ${WS_WASM_OPT})
-if(WS_WASM_EXCEPTIONS STREQUAL "wasm")
+if(ws_exceptions STREQUAL "wasm")
   list(APPEND ws_flags -fwasm-exceptions)
-elseif(WS_WASM_EXCEPTIONS STREQUAL "js")
+elseif(ws_exceptions STREQUAL "js")
   list(APPEND ws_flags -fexceptions)
   target_link_options(weightscope_wasm_flags INTERFACE -sDISABLE_EXCEPTION_CATCHING=0)
 else()
-  message(FATAL_ERROR "WS_WASM_EXCEPTIONS is '${WS_WASM_EXCEPTIONS}': wasm or js")
+  message(FATAL_ERROR "WS_WASM_EXCEPTIONS is '${WS_WASM_EXCEPTIONS}': auto, wasm or js")
 endif()
 if(WS_WASM_VARIANT STREQUAL "mt")
   list(APPEND ws_flags -pthread)
@@ -75,4 +93,4 @@ elseif(WS_WASM_VARIANT STREQUAL "debug")
 endif()
 target_compile_options(weightscope_wasm_flags INTERFACE ${ws_flags})
 target_link_options(weightscope_wasm_flags INTERFACE ${ws_flags})
-message(STATUS "weightscope wasm variant ${WS_WASM_VARIANT} (${WS_WASM_EXPORT}): ${ws_flags}, exceptions ${WS_WASM_EXCEPTIONS}")
+message(STATUS "weightscope wasm variant ${WS_WASM_VARIANT} (${WS_WASM_EXPORT}): ${ws_flags}, ${ws_exceptions} exceptions")

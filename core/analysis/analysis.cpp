@@ -1,6 +1,7 @@
 #include "analysis/analysis.h"
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <map>
 
@@ -120,10 +121,12 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
   // Read and check in model order. The first layer's read error is this step's; a later one is
   // kept for its own step (the layers before it still come out) and ends the batch.
   std::vector<std::vector<uint8_t>> data(batch.size());
+  std::vector<PhaseTimes> times(batch.size());
   std::vector<size_t> run;
   for (size_t b = 0; b < batch.size(); ++b) {
     const auto& [index, plan] = batch[b];
     const TensorInfo& t = s_->model.tensors[index];
+    PhaseClock clock(s_->opt.timings ? &times[b] : nullptr);
     try {
       data[b] = read_tensor(s_->model, t);
     } catch (...) {
@@ -131,10 +134,12 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
       s_->ahead[index].error = std::current_exception();
       break;
     }
+    clock.lap(&PhaseTimes::read);
     if (auto reason = check_weights(data[b].data(), t)) {
       s_->ahead[index].skip_reason = *reason;
       continue;
     }
+    clock.lap(&PhaseTimes::decode);
     s_->ahead[index];  // created here: the threads below only look their entries up
     run.push_back(b);
   }
@@ -142,7 +147,7 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
     const auto& [index, plan] = batch[run[r]];
     Ahead& a = s_->ahead.at(index);
     try {
-      a.layer = analyze_layer(data[run[r]].data(), s_->model.tensors[index], plan, s_->opt, s_->pool);
+      a.layer = analyze_layer(data[run[r]].data(), s_->model.tensors[index], plan, s_->opt, s_->pool, times[run[r]]);
     } catch (...) {
       a.error = std::current_exception();
     }
@@ -154,6 +159,18 @@ void Analysis::analyze_batch(size_t first, const LayerPlan& first_plan) {
   s_->pool.parallel_for(static_cast<int64_t>(run.size()), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) analyze(static_cast<size_t>(r));
   });
+}
+
+nlohmann::json Analysis::layer_vectors(const std::string& name) {
+  for (const auto& l : s_->layers) {
+    if (l.at("name") != name) continue;
+    const TensorInfo& t = s_->model.tensors.at(l.at("index").get<size_t>());
+    const std::vector<uint8_t> data = read_tensor(s_->model, t);
+    const bool ok = l.at("status") == "success";
+    const size_t num_tail = ok ? l.at("num_pl_spikes").get<size_t>() : SIZE_MAX;
+    return layer_vector_fields(data.data(), t, plan_layer(t, s_->opt.layers), s_->opt, num_tail, s_->pool);
+  }
+  throw InputError("no analyzed layer is named '" + name + "'");
 }
 
 nlohmann::json Analysis::report() const {

@@ -28,7 +28,9 @@ struct AnalyzeOptions {
   bool randomize = false;      // rand_distance from the element-shuffled matrix
   uint64_t seed = 42;          // shuffle seed (splitmix64), reproducible everywhere
   bool spectra = true;         // keep plot data (histograms, KS curve, eigenvalues) per layer
+  bool vectors = false;        // eigenvector metrics (weightwatcher's vectors=True)
   int threads = 0;             // 0: all cores
+  bool timings = false;        // each layer's "timings": seconds per phase (util/phase_times.h)
   Shard shard;                 // the layers this run takes (analysis/shard.h); not in report.options
 };
 
@@ -53,6 +55,13 @@ class Analysis {
 
   // The report so far (schema: docs/report-schema.md).
   nlohmann::json report() const;
+
+  // The eigenvector metrics of the analyzed layer `name`, computed now (the page's per-layer
+  // "Eigenvectors" action on a report made without the vectors option; its tensor is read again):
+  // {"name", the 12 vector columns, "spectra": {"loc_ratio", "part_ratio", "vec_entropy"}}, as
+  // the vectors option writes them (docs/report-schema.md). Throws InputError for a name that is
+  // not an analyzed layer.
+  nlohmann::json layer_vectors(const std::string& name);
 
  private:
   struct State;

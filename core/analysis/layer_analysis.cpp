@@ -1,5 +1,6 @@
 #include "analysis/layer_analysis.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -7,11 +8,14 @@
 #include "fit/truncated_power_law.h"
 #include "layers/matrix_view.h"
 #include "metrics/fit_metrics.h"
+#include "metrics/hill.h"
 #include "metrics/mp_fit.h"
 #include "metrics/spectral_metrics.h"
+#include "metrics/vector_metrics.h"
 #include "report/fields.h"
 #include "report/plot_data.h"
 #include "spectrum/eigenvalues.h"
+#include "spectrum/eigenvectors.h"
 
 namespace ws {
 namespace {
@@ -67,13 +71,45 @@ std::vector<double> add_randomized(FieldWriter& j, const std::vector<MatrixView>
   return rand;
 }
 
+// The ESD from the eigenvector route, and each eigenvalue's eigenvector metrics in the same order.
+std::vector<double> eigenvalues_and_vector_metrics(const std::vector<MatrixView>& mats, ThreadPool& pool,
+                                                   std::vector<VectorMetrics>& vectors) {
+  std::vector<std::vector<std::pair<double, VectorMetrics>>> per(mats.size());
+  std::vector<double> evals = pooled_eigenpairs(mats, pool, [&](size_t i, const Eigenpairs& p) {
+    per[i] = eigenvector_metrics(p.values, p.vectors.data(), p.m);
+  });
+  vectors = pooled_vector_metrics(per);
+  return evals;
+}
+
+// The tail is the top num_pl_spikes eigenvectors (docs/methods.md, "Eigenvector metrics"); a
+// failed fit has no xmin, and the reference then puts every vector in the tail.
+size_t vector_tail(bool fit_ok, int64_t num_pl_spikes, size_t num_vectors) {
+  return fit_ok ? static_cast<size_t>(num_pl_spikes) : num_vectors;
+}
+
+void add_vector_columns(FieldWriter& j, const std::vector<VectorMetrics>& vectors, size_t num_tail) {
+  for (const auto& [key, value] : vector_columns(vectors, num_tail)) j.set(key, value);
+}
+
+nlohmann::json timings_json(const PhaseTimes& t) {
+  return {{"read", t.read}, {"decode", t.decode}, {"gram", t.gram}, {"reduction", t.reduction},
+          {"tridiagonal", t.tridiagonal}, {"svd", t.svd}, {"fit", t.fit}, {"randomize", t.randomize}, {"json", t.json}};
+}
+
 }  // namespace
 
 nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const LayerPlan& plan,
-                             const AnalyzeOptions& opt, ThreadPool& pool) {
+                             const AnalyzeOptions& opt, ThreadPool& pool, PhaseTimes times) {
   const auto start = std::chrono::steady_clock::now();
+  PhaseTimes* timed = opt.timings ? &times : nullptr;
+  PhaseClock clock(timed);
   const std::vector<MatrixView> mats = layer_matrices(data, t, plan, opt.layers);
-  const std::vector<double> evals = pooled_eigenvalues(mats, pool);
+  clock.lap(&PhaseTimes::decode);
+  std::vector<VectorMetrics> vectors;  // per eigenvalue of evals, with opt.vectors
+  const std::vector<double> evals =
+      opt.vectors ? eigenvalues_and_vector_metrics(mats, pool, vectors) : pooled_eigenvalues(mats, pool, timed);
+  clock.restart();
   const SpectralMetrics m = spectral_metrics(evals, plan.N);
 
   FieldWriter j(layer_fields());
@@ -106,6 +142,9 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
     j.set("failure_reason", fit.failure_reason);
     j.set("warning", "");
   }
+  const HillAlphas hill = hill_alphas(evals);
+  if (std::isfinite(hill.mid)) j.set("alpha_hill", hill.mid);
+  if (std::isfinite(hill.peak)) j.set("alpha_hill_peak", hill.peak);
   if (opt.detx) {
     const DetX d = detx_point(evals);
     j.set({{"detX_num", d.num},
@@ -114,11 +153,31 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
     if (fit.ok) j.set({{"ERG_gap", d.num - fit.num_pl_spikes}, {"detX_gap_decades", detx_gap_decades(d.val, fit.xmin)}});
   }
   if (opt.mp_fit) add_mp_fit(j, evals, plan);
+  if (opt.vectors) add_vector_columns(j, vectors, vector_tail(fit.ok, fit.num_pl_spikes, vectors.size()));
   if (opt.fit_tpl && fit.ok) add_tpl(j, evals, fit);
+  clock.lap(&PhaseTimes::fit);
   std::vector<double> rand;
   if (opt.randomize) rand = add_randomized(j, mats, evals, m.lambda_max, opt, pool);
-  if (opt.spectra) j.set("spectra", plot_data(evals, fit, opt.randomize ? &rand : nullptr));
+  clock.lap(&PhaseTimes::randomize);
+  if (opt.spectra) {
+    nlohmann::json spectra = plot_data(evals, fit, opt.randomize ? &rand : nullptr);
+    if (opt.vectors) spectra.update(vector_plot_data(vectors));
+    j.set("spectra", std::move(spectra));
+  }
+  clock.lap(&PhaseTimes::json);
+  if (timed) j.set("timings", timings_json(times));
   j.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return j.take();
+}
+
+nlohmann::json layer_vector_fields(const uint8_t* data, const TensorInfo& t, const LayerPlan& plan,
+                                   const AnalyzeOptions& opt, size_t num_tail, ThreadPool& pool) {
+  std::vector<VectorMetrics> vectors;
+  eigenvalues_and_vector_metrics(layer_matrices(data, t, plan, opt.layers), pool, vectors);
+  FieldWriter j(layer_fields());
+  j.set("name", plan.name);
+  add_vector_columns(j, vectors, std::min(num_tail, vectors.size()));
+  j.set("spectra", vector_plot_data(vectors));
   return j.take();
 }
 

@@ -51,7 +51,9 @@ const std::vector<Binding>& bindings() {
       plain([](AnalyzeOptions& o) -> auto& { return o.randomize; }),
       plain([](AnalyzeOptions& o) -> auto& { return o.seed; }),
       plain([](AnalyzeOptions& o) -> auto& { return o.spectra; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.vectors; }),
       plain([](AnalyzeOptions& o) -> auto& { return o.threads; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.timings; }),
   };
   return b;
 }
@@ -81,7 +83,10 @@ const std::vector<OptionSpec>& option_specs() {
       {"randomize", "--randomize", "boolean", "rand_distance against the element-shuffled matrix (off)", true},
       {"seed", "--seed", "integer", "shuffle seed for randomize (42)", true},
       {"spectra", "--no-spectra", "boolean", "keep each layer's plot data: eigenvalues and KS scan (on)", true},
+      {"vectors", "--vectors", "boolean",
+       "eigenvector metrics: localization, participation ratio, vector entropy, bulk and tail (off)", true},
       {"threads", "--threads", "integer", "worker threads, 0 = all cores (CLI 0, page: its pool)", false},
+      {"timings", "--timings", "boolean", "each layer's seconds per phase, for benchmarks (off)", false},
   };
   return s;
 }

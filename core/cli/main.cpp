@@ -7,6 +7,7 @@
 #include <cstring>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -16,9 +17,12 @@
 #include "analysis/analysis.h"
 #include "analysis/model_list.h"
 #include "analysis/options_json.h"
+#include "formats/npy.h"
 #include "io/input_error.h"
+#include "latent/latent_space.h"
 #include "report/csv.h"
 #include "report/merge.h"
+#include "report/plan.h"
 #include "report/schema_doc.h"
 
 namespace {
@@ -30,8 +34,10 @@ std::string usage() {
       "       weightscope analyze --models LIST [options]   each model of LIST (one path per line)\n"
       "       weightscope merge PART.json... [--json FILE] [--csv FILE] [--split DIR]\n"
       "                                        join the reports of a sharded run (docs/cluster.md)\n"
+      "       weightscope plan REPORT.json --plan METHOD [plan options] --plan-out FILE\n"
+      "                                        a layer allocation plan from a report (docs/plans.md)\n"
       "       weightscope schema --markdown|--json   the report's fields (docs/report-schema.md)\n"
-      "  PATH: a .safetensors or .npy file, several shard files (with or without\n"
+      "  PATH: a .safetensors, .gguf or .npy file, several shard files (with or without\n"
       "        model.safetensors.index.json), or a folder holding them\n"
       "options:\n";
   const auto line = [&](std::string flag, const std::string& meaning) {
@@ -41,10 +47,19 @@ std::string usage() {
   line("--json FILE", "write the JSON report (docs/report-schema.md); '-' for stdout");
   line("--csv FILE", "write one CSV row per layer; '-' for stdout");
   line("--quiet", "no progress on stderr");
+  line("--latent-out PREFIX", "write the 2-D layer's latent space (K = its tail size) as PREFIX_components.npy");
+  line("", "(columns x K right singular vectors) and PREFIX_coordinates.npy (rows x K = M V_K)");
+  line("--latent-layer NAME", "the layer for --latent-out when the model has several dense layers");
   line("--shard I/N", "analyze shard I of N: every N-th layer, or with --models every N-th model");
   line("--shard-count N", "the shard count with JOB_COMPLETION_INDEX (or WEIGHTSCOPE_SHARD_COUNT)");
   line("--models LIST", "analyze the models LIST names; --json writes one report set");
   line("--split DIR", "merge of report sets: also write each model's report to DIR");
+  line("--plan alphapruning|tempbalance", "write a layer allocation plan (docs/plans.md) to --plan-out");
+  line("--plan-out FILE.json|FILE.csv", "the plan file; its extension picks the format");
+  line("--sparsity S", "alphapruning: parameter-weighted mean sparsity (0.7)");
+  line("--epsilon E", "alphapruning: spread 1 +- E (0.3); tempbalance: factors in [1 - E, 1 + E] (0.5)");
+  line("--plan-metric alpha_hill_peak|alpha_hill|alpha", "the mapped metric (alphapruning alpha_hill_peak, tempbalance alpha_hill)");
+  line("--plan-mapping auto|layer_wise|block_wise", "alphapruning: per layer or per transformer block (auto)");
   for (const ws::OptionSpec& o : ws::option_specs()) {
     const std::string kind = o.kind;
     line(std::string(o.flag) + (kind == "integer" ? " N" : kind == "boolean" ? "" : " " + kind), o.meaning);
@@ -58,10 +73,13 @@ std::string usage() {
 struct Args {
   std::vector<std::string> paths;
   std::string json_path, csv_path;
+  std::string latent_prefix, latent_layer;  // --latent-out, --latent-layer
   bool quiet = false;
   ws::AnalyzeOptions opt;
   std::string models_path;  // --models LIST
   ws::Shard shard;          // of the layers (opt.shard), or of the models with --models
+  std::optional<ws::PlanOptions> plan;  // --plan
+  std::string plan_out;                 // --plan-out
 };
 
 [[noreturn]] void usage_error(const std::string& msg) {
@@ -69,14 +87,52 @@ struct Args {
   std::exit(2);
 }
 
-long long parse_int(const std::string& flag, const std::string& v) {
+// v read whole by parse (std::stoll, std::stod), else a usage error naming the flag.
+template <class Parse>
+auto parse_whole(const std::string& flag, const std::string& v, const char* what, Parse parse) {
   try {
     size_t used = 0;
-    long long x = std::stoll(v, &used);
+    const auto x = parse(v, &used);
     if (used == v.size()) return x;
   } catch (const std::exception&) {
   }
-  usage_error(flag + " expects an integer, got '" + v + "'");
+  usage_error(flag + " expects " + what + ", got '" + v + "'");
+}
+
+long long parse_int(const std::string& flag, const std::string& v) {
+  return parse_whole(flag, v, "an integer", [](const std::string& s, size_t* used) { return std::stoll(s, used); });
+}
+
+double parse_number(const std::string& flag, const std::string& v) {
+  return parse_whole(flag, v, "a number", [](const std::string& s, size_t* used) { return std::stod(s, used); });
+}
+
+// The plan flags, gathered as the plan options' JSON (report/plan.h), which the wasm binding takes too.
+// They are not analysis options: a plan does not change the layers' results, so it stays out of report.options.
+bool plan_flag(const std::string& arg, const std::function<std::string()>& value, nlohmann::json& plan, std::string& out) {
+  if (arg == "--plan") plan["method"] = value();
+  else if (arg == "--sparsity") plan["sparsity"] = parse_number(arg, value());
+  else if (arg == "--epsilon") plan["epsilon"] = parse_number(arg, value());
+  else if (arg == "--plan-metric") plan["metric"] = value();
+  else if (arg == "--plan-mapping") plan["mapping"] = value();
+  else if (arg == "--plan-out") out = value();
+  else return false;
+  return true;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+std::optional<ws::PlanOptions> plan_options(const nlohmann::json& plan, const std::string& out) {
+  if (plan.empty() && out.empty()) return std::nullopt;
+  if (!plan.contains("method")) usage_error("plan options need --plan alphapruning|tempbalance");
+  if (!ends_with(out, ".json") && !ends_with(out, ".csv")) usage_error("--plan needs --plan-out FILE.json or FILE.csv");
+  try {
+    return ws::plan_options_from_json(plan);
+  } catch (const ws::InputError& e) {
+    usage_error(e.what());
+  }
 }
 
 ws::Shard parse_shard_flag(const std::string& v) {
@@ -121,12 +177,13 @@ Args parse_args(int argc, char** argv) {
       std::fputs(usage().c_str(), stdout);
       std::exit(0);
     }
-    usage_error("expected the 'analyze', 'merge' or 'schema' command");
+    usage_error("expected the 'analyze', 'merge', 'plan' or 'schema' command");
   }
   Args a;
   nlohmann::json options = nlohmann::json::object();
   std::optional<ws::Shard> shard;
   std::optional<int64_t> shard_count;
+  nlohmann::json plan = nlohmann::json::object();
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {
@@ -140,9 +197,12 @@ Args parse_args(int argc, char** argv) {
       if (kind == "boolean") options[spec->key] = arg.rfind("--no-", 0) != 0;
       else if (kind == "integer") options[spec->key] = parse_int(arg, value());
       else options[spec->key] = value();
+    } else if (plan_flag(arg, value, plan, a.plan_out)) {
     } else if (arg == "--json") a.json_path = value();
     else if (arg == "--csv") a.csv_path = value();
     else if (arg == "--quiet") a.quiet = true;
+    else if (arg == "--latent-out") a.latent_prefix = value();
+    else if (arg == "--latent-layer") a.latent_layer = value();
     else if (arg == "--shard") shard = parse_shard_flag(value());
     else if (arg == "--shard-count") shard_count = parse_int(arg, value());
     else if (arg == "--models") a.models_path = value();
@@ -151,8 +211,12 @@ Args parse_args(int argc, char** argv) {
   }
   if (a.paths.empty() && a.models_path.empty()) usage_error("no model path given");
   if (!a.paths.empty() && !a.models_path.empty()) usage_error("give model paths or --models LIST, not both");
+  if (!a.models_path.empty() && !a.latent_prefix.empty()) usage_error("--latent-out takes one model, not --models");
+  if (!a.latent_layer.empty() && a.latent_prefix.empty()) usage_error("--latent-layer goes with --latent-out");
   if (!a.models_path.empty() && !a.csv_path.empty())
     usage_error("--csv writes one model's layers; with --models, merge --split DIR writes each model's report");
+  a.plan = plan_options(plan, a.plan_out);
+  if (a.plan && !a.models_path.empty()) usage_error("--plan takes one model, not --models");
   try {
     a.opt = ws::options_from_json(options);
     a.shard = task_shard(shard, shard_count, a.quiet);
@@ -160,6 +224,7 @@ Args parse_args(int argc, char** argv) {
   } catch (const ws::OptionError& e) {
     usage_error(e.what());
   }
+  if (a.plan && a.shard.count > 1) usage_error("--plan needs the whole model: merge the shards, then `weightscope plan`");
   return a;
 }
 
@@ -171,6 +236,11 @@ void write_output(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);
   f << text;
   if (!f) throw ws::InputError("cannot write " + path);
+}
+
+void write_plan(const nlohmann::json& report, const ws::PlanOptions& opt, const std::string& out) {
+  const nlohmann::json plan = ws::allocation_plan(report, opt);
+  write_output(out, ends_with(out, ".csv") ? ws::plan_csv(plan) : plan.dump(1) + "\n");
 }
 
 // A compact table for people when no machine-readable output goes to stdout.
@@ -195,6 +265,22 @@ void print_table(const nlohmann::json& report) {
   std::printf("\n");
   if (sum.contains("latent_rank_K"))
     std::printf("latent rank K = %lld (eigenpairs in the power-law tail)\n", sum["latent_rank_K"].get<long long>());
+}
+
+// --latent-out: the layer's latent space as two .npy files (the model is opened again to read it).
+void write_latent_space(const Args& args, const nlohmann::json& report) {
+  ws::ModelInput model = ws::open_model_paths(args.paths);
+  ws::ThreadPool pool(args.opt.threads);
+  const nlohmann::json& layer = ws::latent_layer(report, args.latent_layer);
+  const ws::LatentSpace ls = ws::layer_latent_space(model, layer, pool);
+  const std::string components = args.latent_prefix + "_components.npy", coordinates = args.latent_prefix + "_coordinates.npy";
+  write_output(components, ws::npy_float64(ls.components, ls.cols, ls.k));
+  write_output(coordinates, ws::npy_float64(ls.coordinates, ls.rows, ls.k));
+  if (!args.quiet)
+    std::fprintf(stderr, "latent space of %s: K = %lld; wrote %s (%lld x %lld) and %s (%lld x %lld)\n",
+                 layer["name"].get<std::string>().c_str(), static_cast<long long>(ls.k), components.c_str(),
+                 static_cast<long long>(ls.cols), static_cast<long long>(ls.k), coordinates.c_str(),
+                 static_cast<long long>(ls.rows), static_cast<long long>(ls.k));
 }
 
 // Runs the analysis to its end, with progress on stderr, and returns its report.
@@ -317,10 +403,34 @@ int merge_main(int argc, char** argv) {
   return 0;
 }
 
+// `weightscope plan REPORT.json --plan METHOD [plan options] --plan-out FILE`.
+int plan_main(int argc, char** argv) {
+  std::string report_path, out;
+  nlohmann::json plan = nlohmann::json::object();
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (plan_flag(arg, [&] { return i + 1 < argc ? std::string(argv[++i]) : (usage_error(arg + " needs a value"), ""); }, plan, out))
+      continue;
+    if (arg.rfind("--", 0) == 0 || !report_path.empty()) usage_error("plan takes one REPORT.json and the plan options, got " + arg);
+    report_path = arg;
+  }
+  if (report_path.empty()) usage_error("plan needs a REPORT.json");
+  const std::optional<ws::PlanOptions> opt = plan_options(plan, out);
+  if (!opt) usage_error("plan needs --plan alphapruning|tempbalance and --plan-out FILE");
+  try {
+    write_plan(read_json_file(report_path), *opt, out);
+  } catch (const ws::InputError& e) {
+    std::fprintf(stderr, "weightscope: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 2 && !std::strcmp(argv[1], "merge")) return merge_main(argc, argv);
+  if (argc >= 2 && !std::strcmp(argv[1], "plan")) return plan_main(argc, argv);
   Args args = parse_args(argc, argv);
   try {
     if (!args.models_path.empty()) return analyze_list(args);
@@ -329,6 +439,8 @@ int main(int argc, char** argv) {
     if (!args.json_path.empty()) write_output(args.json_path, report.dump(1) + "\n");
     if (!args.csv_path.empty()) write_output(args.csv_path, ws::report_csv(report));
     if (args.json_path != "-" && args.csv_path != "-") print_table(report);
+    if (!args.latent_prefix.empty()) write_latent_space(args, report);
+    if (args.plan) write_plan(report, *args.plan, args.plan_out);
   } catch (const ws::InputError& e) {
     std::fprintf(stderr, "weightscope: error: %s\n", e.what());
     return 1;

@@ -22,9 +22,10 @@
 namespace ws {
 namespace {
 
-constexpr uint32_t kDefaultAlignment = 32;   // ggml's GGUF_DEFAULT_ALIGNMENT
 constexpr uint32_t kMaxDims = 4;             // GGML_MAX_DIMS
-constexpr uint64_t kMaxNameBytes = 65535;    // the spec's limit for keys, applied to tensor names too
+// The spec's limit for keys, applied to tensor names too: ggml's 63 bytes (GGML_MAX_NAME) would
+// refuse the longer names of stable-diffusion GGUFs, whose ggml builds raise it.
+constexpr uint64_t kMaxNameBytes = 65535;
 constexpr uint64_t kMaxShownString = 64 << 10;  // longer metadata strings are summarized
 constexpr uint64_t kMaxListed = 16;          // arrays of up to this many scalars are listed in full
 constexpr int kMaxArrayDepth = 8;            // the spec lets arrays nest; no real file does
@@ -349,7 +350,6 @@ GgufFile parse_gguf(ByteSource& src, size_t source_index) {
     }
     if (!out.metadata.emplace(key, std::move(text)).second) throw r.error(at, "key '" + key + "' appears twice");
   }
-  if (!out.metadata.count("general.alignment")) out.alignment = kDefaultAlignment;
 
   std::vector<RawInfo> raw;
   for (uint64_t i = 0; i < n_tensors; ++i) raw.push_back(read_tensor_info(r, i));

@@ -1,8 +1,12 @@
 #pragma once
-// GGUF v2/v3 (ggml/docs/gguf.md), validated as ggml's own reader (ggml/src/gguf.cpp) does, plus
-// bounds on every count and length by the bytes left in the file, so a hostile header can neither
-// allocate nor loop beyond its own size. Reads the header only; tensor bytes are read one tensor at
-// a time (read_tensor, read_ggml_blocks).
+// GGUF v2/v3 (ggml/docs/gguf.md), validated by the rules of ggml's own reader (ggml/src/gguf.cpp):
+// magic, version, unique keys (non-empty) and tensor names, known value and tensor types,
+// general.alignment a uint32 power of 2, at most 4 dims, rows of whole blocks, tensors packed in
+// info order at aligned offsets inside the file. Beyond it: every count and length is bounded by
+// the bytes left in the file first, so a hostile header can neither allocate nor loop beyond its
+// own size; keys and tensor names must be UTF-8 (they go into JSON); empty tensors are refused.
+// Unlike it: nested arrays (the spec allows them) and names longer than 63 bytes are read. Reads
+// the header only; tensor bytes are read one tensor at a time (read_tensor, read_ggml_blocks).
 //
 // Shapes: GGUF stores ne[] with ne[0] the fastest-varying dimension; TensorInfo::shape is ne
 // reversed, the row-major shape, so a PyTorch [out, in] weight (ne = [in, out]) comes back as
@@ -19,7 +23,7 @@ namespace ws {
 
 struct GgufFile {
   uint32_t version = 0;
-  uint32_t alignment = 32;   // general.alignment, or ggml's default
+  uint32_t alignment = 32;   // general.alignment, or ggml's default (GGUF_DEFAULT_ALIGNMENT)
   uint64_t data_offset = 0;  // absolute byte where the tensor data section starts
   std::vector<TensorInfo> tensors;  // in tensor-info order, which ggml requires to be data order
   // Every key/value as text: numbers in their shortest exact form, strings as they are (up to 64 KiB),

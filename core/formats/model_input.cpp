@@ -11,6 +11,7 @@
 
 #include "formats/gguf.h"
 #include "formats/npy.h"
+#include "formats/onnx.h"
 #include "formats/pytorch.h"
 #include "formats/safetensors.h"
 #include "formats/strict_json.h"
@@ -39,6 +40,9 @@ bool is_npy(ByteSource& s) {
   s.read(0, magic, 6);
   return std::memcmp(magic, "\x93NUMPY", 6) == 0;
 }
+
+// By extension only: a ModelProto has no magic bytes (onnx.cpp checks its first field instead).
+bool is_onnx_name(const std::string& name) { return ends_with(name, ".onnx"); }
 
 bool is_gguf(ByteSource& s) { return ends_with(s.name(), ".gguf") || has_gguf_magic(s); }
 
@@ -123,13 +127,51 @@ void collect_shards(ModelInput& m, const std::vector<std::unique_ptr<ByteSource>
   m.tensors = index_json ? order_by_index(*index_json, sources, std::move(tensors)) : std::move(tensors);
 }
 
-// A Hugging Face folder keeps training_args.bin, optimizer.pt, rng_state.pth, ... beside the
-// weights: where files named pytorch_model* are, they are the model.
-std::vector<std::string> pytorch_weights(std::vector<std::string> files) {
-  std::vector<std::string> model;
-  for (const std::string& f : files)
-    if (fs::path(f).filename().string().rfind("pytorch_model", 0) == 0) model.push_back(f);
-  return model.empty() ? files : model;
+// Which given files are the model when a Hugging Face folder comes whole (dropped on the page, or
+// named on the command line): its pytorch_model*.bin hold the same weights as its *.safetensors,
+// and a training run leaves training_args.bin, optimizer.pt, rng_state.pth beside them. So PyTorch
+// files give way to safetensors files, and among PyTorch files the pytorch_model* ones are the
+// model where there are any.
+void keep_model_files(std::vector<std::unique_ptr<ByteSource>>& sources) {
+  const auto is_pt = [](const auto& s) { return !is_npy(*s) && !is_gguf(*s) && is_pytorch(*s); };
+  const auto is_st = [&](const auto& s) { return !is_npy(*s) && !is_gguf(*s) && !is_pytorch(*s); };
+  const auto is_pt_model = [&](const auto& s) { return is_pt(s) && s->name().rfind("pytorch_model", 0) == 0; };
+  const auto drop = [&](auto pred) { sources.erase(std::remove_if(sources.begin(), sources.end(), pred), sources.end()); };
+  if (std::any_of(sources.begin(), sources.end(), is_st)) drop(is_pt);
+  else if (std::any_of(sources.begin(), sources.end(), is_pt_model)) drop([&](const auto& s) { return is_pt(s) && !is_pt_model(s); });
+}
+
+// An ONNX model: the one .onnx file among the sources. Every other source is a candidate external
+// data file, found by the file name its location ends in ("weights/w.bin" -> w.bin); the ones the
+// model does not use are left out. With `folder` set (native paths), a location none of them has is
+// opened from that folder, where the model is.
+ModelInput onnx_input(std::vector<std::unique_ptr<ByteSource>> sources, const std::optional<std::string>& index_json,
+                      const std::string& folder) {
+  const auto is_model = [](const auto& s) { return is_onnx_name(s->name()); };
+  const size_t count = static_cast<size_t>(std::count_if(sources.begin(), sources.end(), is_model));
+  if (count > 1)
+    throw InputError(std::to_string(count) + " .onnx files given; an ONNX model is one .onnx file (with its external data files)");
+  if (index_json) throw InputError("a shard index (.index.json) goes with safetensors or PyTorch shards, not with an .onnx model");
+  const auto model = std::find_if(sources.begin(), sources.end(), is_model);
+  std::unique_ptr<ByteSource> onnx = std::move(*model);
+  sources.erase(model);
+  const auto find = [&](const std::string& location) -> std::unique_ptr<ByteSource> {
+    const std::string name = fs::path(location).filename().string();
+    for (auto& s : sources)
+      if (s && s->name() == name) return std::move(s);
+    std::error_code ec;
+    if (!folder.empty() && fs::is_regular_file(fs::path(folder) / location, ec))
+      return open_file_source((fs::path(folder) / location).string());
+    return nullptr;
+  };
+  OnnxModel o = open_onnx(std::move(onnx), find);
+  ModelInput m;
+  m.format = "onnx";
+  m.sources = std::move(o.sources);
+  m.tensors = std::move(o.tensors);
+  m.metadata = std::move(o.metadata);
+  for (const auto& s : m.sources) m.total_bytes += s->size();
+  return m;
 }
 
 std::string read_all(ByteSource& src, uint64_t limit) {
@@ -151,6 +193,11 @@ ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources, const st
     if (sources[i]->name() == sources[i - 1]->name())
       throw InputError("two input files are both named " + sources[i]->name());
 
+  // ONNX first: its external data files may have any name (weights.bin, model.onnx.data).
+  if (std::any_of(sources.begin(), sources.end(), [](const auto& s) { return is_onnx_name(s->name()); }))
+    return onnx_input(std::move(sources), index_json, "");
+
+  keep_model_files(sources);
   ModelInput m;
   for (const auto& s : sources) m.total_bytes += s->size();
   const size_t npy = static_cast<size_t>(std::count_if(sources.begin(), sources.end(), [](const auto& s) { return is_npy(*s); }));
@@ -169,10 +216,8 @@ ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources, const st
     GgufModel g = open_gguf(sources);
     m.tensors = std::move(g.tensors);
     m.metadata = std::move(g.metadata);
-  } else if (const size_t pytorch = static_cast<size_t>(std::count_if(sources.begin(), sources.end(),
-                                                                      [](const auto& s) { return is_pytorch(*s); }))) {
-    if (pytorch != sources.size())
-      throw InputError("cannot mix PyTorch files (.pt, .pth, .bin) with other model files in one model");
+  } else if (std::any_of(sources.begin(), sources.end(), [](const auto& s) { return is_pytorch(*s); })) {
+    // keep_model_files left no safetensors file beside PyTorch ones: they are all PyTorch files.
     m.format = "pytorch";  // shards: pytorch_model-0000N-of-0000M.bin with pytorch_model.bin.index.json
     collect_shards(m, sources, index_json, [](ByteSource& s, size_t i) { return parse_pytorch(s, i); });
   } else {
@@ -197,7 +242,7 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
       else files.push_back(path);  // a missing file is reported by open_file_source
       continue;
     }
-    std::vector<std::string> safetensors, indexes, npys, ggufs, pytorch, pytorch_indexes;
+    std::vector<std::string> safetensors, indexes, npys, ggufs, onnx, pytorch, pytorch_indexes;
     for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       const std::string p = it->path().string();
@@ -205,6 +250,7 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
       else if (ends_with(p, ".safetensors.index.json")) indexes.push_back(p);
       else if (ends_with(p, ".npy")) npys.push_back(p);
       else if (ends_with(p, ".gguf")) ggufs.push_back(p);
+      else if (is_onnx_name(p)) onnx.push_back(p);
       else if (ends_with(p, ".bin.index.json")) pytorch_indexes.push_back(p);
       else if (ends_with(p, ".pt") || ends_with(p, ".pth") || ends_with(p, ".bin")) pytorch.push_back(p);
     }
@@ -213,13 +259,15 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
     if (indexes.size() == 1) set_index(indexes[0]);  // its weight_map then picks the shards
     else if (!safetensors.empty()) files.insert(files.end(), safetensors.begin(), safetensors.end());
     else if (!ggufs.empty()) files.insert(files.end(), ggufs.begin(), ggufs.end());  // one, or the parts of a split
-    else if (pytorch_indexes.size() > 1) throw InputError("folder " + path + " holds several *.bin.index.json; give one");
-    else if (pytorch_indexes.size() == 1) set_index(pytorch_indexes[0]);
-    else if (!pytorch.empty()) for (std::string& f : pytorch_weights(std::move(pytorch))) files.push_back(std::move(f));
+    else if (onnx.size() > 1) throw InputError("folder " + path + " holds " + std::to_string(onnx.size()) + " .onnx files; give one");
+    else if (onnx.size() == 1) files.push_back(onnx[0]);  // its external data files are found beside it
     else if (npys.size() == 1) files.push_back(npys[0]);
     else if (npys.size() > 1)
       throw InputError("folder " + path + " holds " + std::to_string(npys.size()) + " .npy files; give one file");
-    else throw InputError("folder " + path + " has no .safetensors, .gguf, PyTorch (.pt, .pth, .bin) or .npy files");
+    else if (pytorch_indexes.size() > 1) throw InputError("folder " + path + " holds several *.bin.index.json; give one");
+    else if (pytorch_indexes.size() == 1) set_index(pytorch_indexes[0]);
+    else if (!pytorch.empty()) files.insert(files.end(), pytorch.begin(), pytorch.end());  // open_model picks the model's
+    else throw InputError("folder " + path + " has no .safetensors, .gguf, .onnx, PyTorch (.pt, .pth, .bin) or .npy files");
   }
 
   std::optional<std::string> index_json;
@@ -238,6 +286,11 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
   if (files.empty()) throw InputError("no model files given");
   std::vector<std::unique_ptr<ByteSource>> sources;
   for (const std::string& f : files) sources.push_back(open_file_source(f));
+  const auto onnx = std::find_if(files.begin(), files.end(), is_onnx_name);
+  if (onnx != files.end()) {
+    const fs::path folder = fs::path(*onnx).parent_path();
+    return onnx_input(std::move(sources), index_json, folder.empty() ? "." : folder.string());
+  }
   return open_model(std::move(sources), index_json);
 }
 
@@ -261,7 +314,8 @@ std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
     throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
   }
   try {
-    if (t.stored_nbytes) read_ggml_blocks(src, t, out.data());  // GGUF blocks, dequantized to F32 as read
+    if (t.onnx_encoding) read_onnx_tensor(src, t, out.data());  // ONNX typed fields, [in, out] weights
+    else if (t.stored_nbytes) read_ggml_blocks(src, t, out.data());  // GGUF blocks, dequantized to F32 as read
     else src.read(t.offset, out.data(), out.size());
   } catch (const InputError& e) {
     throw InputError(where + e.what());

@@ -1,7 +1,7 @@
 #pragma once
 // A model = one or more files (safetensors shards, optional model.safetensors.index.json; one GGUF
 // file or the parts of a split one; PyTorch files (.pt, .pth, .bin: one, or pytorch_model-0000N-of-0000M.bin
-// shards with pytorch_model.bin.index.json); or one .npy).
+// shards with pytorch_model.bin.index.json); one .onnx with its external data files; or one .npy).
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,22 +14,25 @@
 namespace ws {
 
 struct ModelInput {
-  std::string format;  // "safetensors", "gguf", "pytorch" or "npy"
+  std::string format;  // "safetensors", "gguf", "pytorch", "onnx" or "npy"
   std::vector<std::unique_ptr<ByteSource>> sources;
   std::vector<TensorInfo> tensors;  // analysis order
   std::map<std::string, std::string> metadata;  // merged __metadata__ of the shards
   uint64_t total_bytes = 0;                    // sum of source sizes
 };
 
-// Sources already opened (native files or browser Files). index_json, if given, is the
-// content of model.safetensors.index.json: its weight_map orders tensors and must name
+// Sources already opened (native files or browser Files). index_json, if given, is the content
+// of model.safetensors.index.json (or pytorch_model.bin.index.json): its weight_map orders tensors and must name
 // only given shards. Without it, shards are taken in name order, tensors in file order.
+// PyTorch files beside safetensors files, and PyTorch files beside pytorch_model* ones
+// (training_args.bin, optimizer.pt), are left out: a Hugging Face folder holds them.
 ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources,
                       const std::optional<std::string>& index_json = std::nullopt);
 
 // Native: paths may be files or folders (a folder contributes its *.safetensors and index, else its
-// *.gguf: one, or the parts of a split model, else its PyTorch files and *.bin.index.json (only the
-// pytorch_model* ones where there are such), else its one .npy).
+// *.gguf: one, or the parts of a split model, else its one .onnx, else its one .npy, else its PyTorch
+// files and *.bin.index.json). An .onnx model's external
+// data files are taken from the given files, else from the model's folder.
 ModelInput open_model_paths(const std::vector<std::string>& paths);
 
 // Reads one tensor's bytes.

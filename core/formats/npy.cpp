@@ -7,6 +7,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <stdexcept>
 
 #include "formats/utf8.h"
 #include "io/input_error.h"
@@ -210,6 +211,7 @@ TensorInfo parse_npy(ByteSource& src, size_t source_index) {
                      "-D; the analyzer reads one 2-D matrix per .npy file");
   // Fortran order stores W column-major, i.e. W^T in C order: same singular values.
   t.shape = h.fortran_order ? std::vector<uint64_t>{h.shape[1], h.shape[0]} : h.shape;
+  t.transposed = h.fortran_order;
   const uint64_t item = static_cast<uint64_t>(dtype_bits(t.dtype) / 8);
   const uint64_t rows = t.shape[0], cols = t.shape[1];
   if (rows != 0 && cols > std::numeric_limits<uint64_t>::max() / item / rows)
@@ -223,6 +225,27 @@ TensorInfo parse_npy(ByteSource& src, size_t source_index) {
                      h.descr + "' needs " + std::to_string(t.nbytes) + " data bytes after the " +
                      std::to_string(t.offset) + "-byte header, " + (have < t.nbytes ? "which are not all there (truncated file?)" : "and there are trailing bytes"));
   return t;
+}
+
+std::string npy_float64(const std::vector<double>& values, uint64_t rows, uint64_t cols) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the writer stores the host's doubles as '<f8'");
+  if (values.size() != rows * cols) throw std::logic_error("npy_float64: values do not fill the shape");
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " +
+                       std::to_string(cols) + "), }";
+  // Version 1.0 when the header fits its 16-bit length; numpy pads the whole prelude to 64 bytes.
+  const bool v1 = header.size() + 11 < 65536;
+  const size_t prelude = v1 ? 10 : 12;
+  header.append(63 - (prelude + header.size()) % 64, ' ');
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(v1 ? 1 : 2);
+  out += '\0';
+  for (size_t i = 0, len = header.size(); i < prelude - 8; ++i) out += static_cast<char>((len >> (8 * i)) & 0xff);
+  out += header;
+  const size_t data = out.size();
+  out.resize(data + values.size() * sizeof(double));
+  std::memcpy(out.data() + data, values.data(), values.size() * sizeof(double));
+  return out;
 }
 
 }  // namespace ws

@@ -2,6 +2,7 @@
 // what a reader must check). Which dict holds the tensors follows what training scripts write.
 #include "formats/pytorch.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -278,10 +279,14 @@ class Reader {
 }  // namespace
 
 bool has_pytorch_magic(ByteSource& src) {
-  if (src.size() < 4) return false;
-  uint8_t m[4];
-  src.read(0, m, 4);
-  return std::memcmp(m, "PK\x03\x04", 4) == 0 || (m[0] == 0x80 && m[1] >= 2 && m[1] <= 5);
+  uint8_t m[13] = {};
+  src.read(0, m, static_cast<size_t>(std::min<uint64_t>(src.size(), sizeof m)));
+  if (std::memcmp(m, "PK\x03\x04", 4) == 0) return true;
+  // The legacy format's first pickle: PROTO 2-5, then (protocol 4+: after an 8-byte FRAME opcode)
+  // LONG1 of the 10-byte magic number.
+  const bool proto = m[0] == 0x80 && m[1] >= 2 && m[1] <= 5;
+  const uint8_t* magic = m[1] >= 4 && m[2] == 0x95 ? m + 11 : m + 2;
+  return proto && magic[0] == 0x8a && magic[1] == sizeof kLegacyMagic;
 }
 
 PytorchFile parse_pytorch(ByteSource& src, size_t source_index) { return Reader(src, source_index).read(); }

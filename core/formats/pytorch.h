@@ -21,7 +21,8 @@ struct PytorchFile {
   std::map<std::string, std::string> metadata;
 };
 
-// The file starts as torch.save's formats do: a zip local header, or a pickle PROTO 2-5 opcode.
+// The file starts as torch.save's formats do: a zip local header, or the legacy format's pickle of
+// its magic number.
 bool has_pytorch_magic(ByteSource& src);
 
 // The tensors of a state dict: the pickled dict itself, or the dict of tensors a training

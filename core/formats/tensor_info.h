@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@ struct TensorInfo {
   // Set when the reader cannot hand out the values (ggml's IQ2_XXS; a strided PyTorch view): why.
   // The tensor is skipped.
   std::string unsupported;
+  // A .npy array in Fortran order: the bytes are the C-order transpose of the stored array, and
+  // shape is that transpose's (same singular values; the latent export transposes back).
+  bool transposed = false;
+  // Set by formats whose graph says which tensors are layer weights (ONNX: the op that consumes the
+  // tensor, formats/onnx.h); unset, the name decides (the state-dict "*.weight" rule, layers/).
+  std::optional<bool> is_weight;
+  // ONNX: how read_tensor decodes the stored bytes (OnnxEncoding bits, formats/onnx.h); 0: they are
+  // the elements themselves.
+  uint8_t onnx_encoding = 0;
 
   // Bytes the tensor takes in its file (what progress counts).
   uint64_t file_nbytes() const { return stored_nbytes ? stored_nbytes : nbytes; }

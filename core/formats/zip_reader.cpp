@@ -228,19 +228,19 @@ class ZipReader {
       const std::string entry = "zip entry '" + e.name + "'";
       if (at > cd_offset || cd_offset - at < kLocalSize)
         fail(entry + ": its local header at byte " + std::to_string(at) + " is not before the central directory");
-      uint8_t h[kLocalSize];
-      src_.read(at, h, sizeof h);
-      if (le_at(h, 4) != kLocalSig) fail_at(at, entry + ": no local file header where the directory points");
-      const uint64_t name_len = le_at(h + 26, 2), extra_len = le_at(h + 28, 2);
-      if (le_at(h + 8, 2) != 0) fail_at(at, entry + " is compressed in its local header; torch writes stored entries");
+      // The header and the name it should hold, in one read (each read is a File.slice in the browser).
+      std::vector<uint8_t> h(kLocalSize + static_cast<size_t>(std::min<uint64_t>(e.name.size(), cd_offset - at - kLocalSize)));
+      src_.read(at, h.data(), h.size());
+      if (le_at(h.data(), 4) != kLocalSig) fail_at(at, entry + ": no local file header where the directory points");
+      const uint64_t name_len = le_at(&h[26], 2), extra_len = le_at(&h[28], 2);
+      if (le_at(&h[8], 2) != 0) fail_at(at, entry + " is compressed in its local header; torch writes stored entries");
       const uint64_t data = at + kLocalSize + name_len + extra_len;
       if (data > cd_offset || e.size > cd_offset - data)
         fail_at(at, entry + " claims " + std::to_string(e.size) + " bytes at byte " + std::to_string(data) +
                         ", past the start of the central directory at byte " + std::to_string(cd_offset) +
                         " (a zip bomb or a truncated zip)");
-      std::string local_name(static_cast<size_t>(name_len), '\0');
-      src_.read(at + kLocalSize, local_name.data(), local_name.size());
-      if (local_name != e.name) fail_at(at, entry + ": its local header names it differently (damaged zip?)");
+      if (name_len != e.name.size() || !std::equal(e.name.begin(), e.name.end(), h.begin() + kLocalSize))
+        fail_at(at, entry + ": its local header names it differently (damaged zip?)");
       e.data_offset = data;
     }
     std::vector<size_t> order(entries.size());

@@ -67,7 +67,8 @@ std::string skip_reason(const TensorInfo& t, const LayerPlan& p, const LayerOpti
 LayerPlan plan_layer(const TensorInfo& t, const LayerOptions& opt) {
   LayerPlan p;
   const bool has_suffix = ends_with(t.name, kSuffix);
-  p.candidate = has_suffix || !opt.require_weight_suffix;
+  // The format's own answer (ONNX: the consuming op) wins over the name rule.
+  p.candidate = t.is_weight ? *t.is_weight : has_suffix || !opt.require_weight_suffix;
   if (!p.candidate) return p;
   p.name = has_suffix ? t.name.substr(0, t.name.size() - std::char_traits<char>::length(kSuffix)) : t.name;
 

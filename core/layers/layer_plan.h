@@ -20,7 +20,7 @@ struct LayerOptions {
 };
 
 struct LayerPlan {
-  bool candidate = false;  // a "*.weight" tensor (or any tensor when the suffix is not required)
+  bool candidate = false;  // a "*.weight" tensor (or any tensor when the suffix is not required; or as the format's is_weight says)
   bool analyze = false;    // candidate that passes every gate
   std::string name;        // key without its trailing ".weight"
   std::string type;        // "dense", "conv2d", or "unknown"

@@ -18,19 +18,23 @@ std::string cell(const nlohmann::json& v) {
 
 }  // namespace
 
-std::string report_csv(const nlohmann::json& report) {
-  std::vector<const char*> columns;
-  for (const Field& f : layer_fields())
-    if (f.csv) columns.push_back(f.key);
+std::string csv_table(const std::vector<std::string>& columns, const nlohmann::json& rows) {
   std::ostringstream out;
   for (size_t c = 0; c < columns.size(); ++c) out << (c ? "," : "") << columns[c];
   out << "\n";
-  for (const auto& layer : report.at("layers")) {
+  for (const auto& row : rows) {
     for (size_t c = 0; c < columns.size(); ++c)
-      out << (c ? "," : "") << (layer.contains(columns[c]) ? cell(layer[columns[c]]) : "");
+      out << (c ? "," : "") << (row.contains(columns[c]) ? cell(row[columns[c]]) : "");
     out << "\n";
   }
   return out.str();
+}
+
+std::string report_csv(const nlohmann::json& report) {
+  std::vector<std::string> columns;
+  for (const Field& f : layer_fields())
+    if (f.csv) columns.push_back(f.key);
+  return csv_table(columns, report.at("layers"));
 }
 
 }  // namespace ws

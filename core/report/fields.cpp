@@ -18,7 +18,9 @@ const char* kMp = "mp_fit (default on) and the fit succeeded";
 const char* kTpl = "fit = tpl and the fit succeeded";
 const char* kRand = "randomize";
 const char* kDetx = "detX (default on)";
+const char* kHill = "the estimator is defined on the layer (docs/methods.md, \"Hill alpha\")";
 const char* kDetxFit = "detX (default on) and the fit succeeded";
+const char* kVec = "vectors (null when that side of xmin has no eigenvalue)";
 
 }  // namespace
 
@@ -50,6 +52,12 @@ const std::vector<Field>& layer_fields() {
       {"num_pl_spikes", T::Integer, "", "eigenvalues in the power-law tail (>= xmin)", kFit, true, "tail", S::Exact},
       {"log_alpha_norm", T::Number, kLogEval, "log10 of the sum of evals^alpha", kFit, true, "log \u03b1-norm", S::Approximate},
       {"warning", T::String, "", "\"over-trained\" (alpha < 2), \"under-trained\" (alpha > 6) or \"\"", "", true, "warning", S::Exact},
+      // Exact in share links: allocation plans are computed from them (report/plan.h).
+      {"alpha_hill", T::Number, "", "Hill alpha with xmin = the median eigenvalue (AlphaPruning alpha_mid, TempBalance "
+       "'median'), float64, eigenvalues > 1e-5 (their filter_zeros=True: their float32 default fails or moves alpha "
+       "by up to 14% on rank-deficient layers)", kHill, true, "\u03b1 Hill", S::Exact},
+      {"alpha_hill_peak", T::Number, "", "Hill alpha, KS scan near the log-histogram peak (AlphaPruning alpha_peak, "
+       "TempBalance 'fix-finger'), float64, eigenvalues > 1e-5 (as alpha_hill)", kHill, true, "\u03b1 Hill peak", S::Exact},
       {"num_fingers", T::Integer, "", "largest eigenvalues clipped off as fingers", kFingers, true, "", S::Dropped},
       {"raw_alpha", T::Number, "", "alpha before the fingers were clipped", kFingers, true, "", S::Dropped},
       {"lambda_max", T::Number, kEval, "largest eigenvalue", "", true, "\u03bb_max", S::Approximate},
@@ -82,8 +90,35 @@ const std::vector<Field>& layer_fields() {
       {"max_rand_eval", T::Number, kEval, "largest eigenvalue of the shuffled W", kRand, false, "", S::Approximate},
       {"ww_softrank", T::Number, "", "max_rand_eval / lambda_max", kRand, false, "", S::Dropped},
       {"ww_maxdist", T::Number, kEval, "lambda_max - max_rand_eval", kRand, false, "", S::Dropped},
+      {"bulk_mean_vec_entropy", T::Number, "", "mean of the vector entropy (nats) over the bulk eigenvectors (eigenvalue < xmin)",
+       kVec, true, "", S::Dropped},
+      {"bulk_var_vec_entropy", T::Number, "", "variance of the vector entropy (nats) over the bulk eigenvectors (eigenvalue < xmin)",
+       kVec, true, "", S::Dropped},
+      {"tail_mean_vec_entropy", T::Number, "", "mean of the vector entropy (nats) over the tail eigenvectors (the top num_pl_spikes)",
+       kVec, true, "", S::Dropped},
+      {"tail_var_vec_entropy", T::Number, "", "variance of the vector entropy (nats) over the tail eigenvectors (the top num_pl_spikes)",
+       kVec, true, "", S::Dropped},
+      {"bulk_mean_loc_ratio", T::Number, "", "mean of the localization ratio ||v||_1/||v||_inf over the bulk eigenvectors (eigenvalue < xmin)",
+       kVec, true, "", S::Dropped},
+      {"bulk_var_loc_ratio", T::Number, "", "variance of the localization ratio ||v||_1/||v||_inf over the bulk eigenvectors (eigenvalue < xmin)",
+       kVec, true, "", S::Dropped},
+      {"tail_mean_loc_ratio", T::Number, "", "mean of the localization ratio ||v||_1/||v||_inf over the tail eigenvectors (the top num_pl_spikes)",
+       kVec, true, "", S::Dropped},
+      {"tail_var_loc_ratio", T::Number, "", "variance of the localization ratio ||v||_1/||v||_inf over the tail eigenvectors (the top num_pl_spikes)",
+       kVec, true, "", S::Dropped},
+      {"bulk_mean_part_ratio", T::Number, "", "mean of the participation ratio ||v||_2/||v||_4 over the bulk eigenvectors (eigenvalue < xmin)",
+       kVec, true, "", S::Dropped},
+      {"bulk_var_part_ratio", T::Number, "", "variance of the participation ratio ||v||_2/||v||_4 over the bulk eigenvectors (eigenvalue < xmin)",
+       kVec, true, "", S::Dropped},
+      {"tail_mean_part_ratio", T::Number, "", "mean of the participation ratio ||v||_2/||v||_4 over the tail eigenvectors (the top num_pl_spikes)",
+       kVec, true, "", S::Dropped},
+      {"tail_var_part_ratio", T::Number, "", "variance of the participation ratio ||v||_2/||v||_4 over the tail eigenvectors (the top num_pl_spikes)",
+       kVec, true, "", S::Dropped},
       {"seconds", T::Number, "s", "time spent on this layer", "", false, "", S::Dropped},
-      {"spectra", T::Object, "", "plot data: evals (ascending), the KS scan {xmin, D, alpha}, rand_evals with randomize", "spectra (default on)",
+      {"timings", T::Object, "s", "seconds per phase: read, decode, gram, reduction, tridiagonal, svd, fit, "
+       "randomize, json (summed over the layer's matrices)", "timings", false, "", S::Dropped},
+      {"spectra", T::Object, "", "plot data: evals (ascending), the KS scan {xmin, D, alpha}, rand_evals with randomize, "
+       "loc_ratio/part_ratio/vec_entropy per eigenvector with vectors", "spectra (default on)",
        false, "", S::Approximate},
   };
   return f;

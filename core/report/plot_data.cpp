@@ -10,4 +10,14 @@ nlohmann::json plot_data(const std::vector<double>& sorted_evals, const PowerLaw
   return out;
 }
 
+nlohmann::json vector_plot_data(const std::vector<VectorMetrics>& ascending) {
+  nlohmann::json loc = nlohmann::json::array(), part = nlohmann::json::array(), entropy = nlohmann::json::array();
+  for (const VectorMetrics& v : ascending) {
+    loc.push_back(v.loc_ratio);
+    part.push_back(v.part_ratio);
+    entropy.push_back(v.vec_entropy);
+  }
+  return {{"loc_ratio", loc}, {"part_ratio", part}, {"vec_entropy", entropy}};
+}
+
 }  // namespace ws

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fit/powerlaw_fit.h"
+#include "metrics/vector_metrics.h"
 
 namespace ws {
 
@@ -13,5 +14,8 @@ namespace ws {
 // "rand_evals" (ascending) when the shuffled matrix's eigenvalues are given.
 nlohmann::json plot_data(const std::vector<double>& sorted_evals, const PowerLawFit& fit,
                          const std::vector<double>* rand_evals = nullptr);
+
+// {"loc_ratio", "part_ratio", "vec_entropy"}: one entry per eigenvector, in the order of evals.
+nlohmann::json vector_plot_data(const std::vector<VectorMetrics>& ascending);
 
 }  // namespace ws

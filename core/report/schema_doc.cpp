@@ -36,9 +36,15 @@ One JSON object, written by the CLI (`--json`), the browser (Download JSON) and 
   "options": { OPTIONS },
   "summary": { SUMMARY },
   "layers": [ LAYER, ... ],
-  "skipped": [ SKIPPED, ... ]
+  "skipped": [ SKIPPED, ... ],
+  "shard": {"index": 1, "count": 4}
 }
 ```
+
+`shard` is present only in the report of one shard of a sharded run (`--shard I/N`, or a Slurm
+array / Kubernetes Indexed Job index; docs/cluster.md): it holds that shard's layers and skipped
+entries, and its summary is over them. `weightscope merge` joins the shards' reports into the
+report of the whole run, which has no `shard`.
 
 Columns below: the JSON type; the unit (eigenvalues of X = W^T W carry the square of the weights'
 unit); when the field is present (blank: always); whether it is a CSV column (`--csv`, Download
@@ -91,7 +97,10 @@ std::string report_schema_markdown() {
   md << "\n`spectra` (absent with `--no-spectra`): `evals`, all eigenvalues ascending; `ks`: `{\"xmin\": [...], "
      << "\"D\": [...], \"alpha\": [...]}`, every xmin candidate of the fit's scan (alpha is null for a candidate "
      << "whose tail is one tied value); `rand_evals` (with randomize): the eigenvalues of the element-shuffled matrix, "
-     << "ascending. The plotted series (ESD histograms, the fitted line, the tail's PDF and "
+     << "ascending; `loc_ratio`, `part_ratio`, `vec_entropy` (with vectors): one entry per eigenvector, in the order "
+     << "of `evals` (conv slices pooled), its localization ratio ||v||_1/||v||_inf, participation ratio "
+     << "||v||_2/||v||_4 and vector entropy (docs/methods.md, \"Eigenvector metrics\"). "
+     << "The plotted series (ESD histograms, the fitted line, the tail's PDF and "
      << "CCDF, the MP fit, alpha against xmin) are derived from these by the page (web/js/report/spectra.js).\n";
   md << "\n## SKIPPED\n\nOne per layer tensor that was not analyzed.\n\n";
   field_table(md, skipped_fields(), false);

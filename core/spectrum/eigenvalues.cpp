@@ -2,12 +2,11 @@
 
 #include <Eigen/SVD>
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <limits>
 
 #include "spectrum/gram.h"
+#include "spectrum/phase_timing.h"
 #include "spectrum/tridiagonal.h"
 #include "spectrum/tridiagonal_eigenvalues.h"
 
@@ -15,17 +14,8 @@ namespace ws {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// WS_SPECTRUM_TIMING=1 prints the time of each phase per matrix to stderr (for the benchmark).
-bool timing_enabled() {
-  static const bool on = [] {
-    const char* v = std::getenv("WS_SPECTRUM_TIMING");
-    return v && *v && *v != '0';
-  }();
-  return on;
-}
+using spectrum::Clock;
+using spectrum::seconds_since;
 
 // Backward-error bound of the Gram route, as a multiple of m * eps * lambda_max: eigenvalues below
 // it are indistinguishable from 0 (see README.md, "Numerical zeros").
@@ -48,7 +38,7 @@ std::vector<double> svd_eigenvalues(const MatrixView& w) {
 
 // X = Gram of the smaller side (double), Householder tridiagonal reduction (double), then the
 // eigenvalues of the tridiagonal matrix (root-free QL). Sorted ascending.
-std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
+std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool, PhaseTimes* times) {
   const int64_t m = spectrum::gram_size(w);
   if (m == 0) return {};
   const auto t0 = Clock::now();
@@ -63,9 +53,24 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
   const auto t2 = Clock::now();
   spectrum::tridiagonal_eigenvalues(ev.data(), e.data(), m);
   const double t_qr = seconds_since(t2);
-  if (timing_enabled())
+  if (spectrum::timing_enabled())
     std::fprintf(stderr, "spectrum %lldx%lld: gram %.3f s, tridiagonal %.3f s, tridiagonal eigenvalues %.3f s\n",
                  static_cast<long long>(w.rows), static_cast<long long>(w.cols), t_gram, t_tri, t_qr);
+  if (!times) return spectrum::apply_zero_policy(w, std::move(ev));
+  times->gram += t_gram, times->reduction += t_tri, times->tridiagonal += t_qr;
+  const auto t3 = Clock::now();
+  ev = spectrum::apply_zero_policy(w, std::move(ev));
+  times->svd += seconds_since(t3);  // the SVD when it is redone, else a pass over m values
+  return ev;
+}
+
+}  // namespace
+
+namespace spectrum {
+
+std::vector<double> apply_zero_policy(const MatrixView& w, std::vector<double> ev) {
+  const int64_t m = static_cast<int64_t>(ev.size());
+  if (m == 0) return ev;
   const double zero = kZeroBound * double(m) * std::numeric_limits<double>::epsilon() * std::max(ev.back(), 0.0);
   if (ev.front() < zero && m <= kExactMax) return svd_eigenvalues(w);
   for (double& v : ev)
@@ -73,25 +78,37 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool) {
   return ev;
 }
 
-}  // namespace
-
-std::vector<double> pooled_eigenvalues(const std::vector<MatrixView>& mats, ThreadPool& pool) {
-  std::vector<std::vector<double>> per(mats.size());
+void for_each_matrix(const std::vector<MatrixView>& mats, ThreadPool& pool, const std::function<void(size_t)>& fn) {
   // Large matrices use the whole pool each; small ones (conv slices) run one per thread, where
   // the kernels' own parallel_for calls then run inline.
   constexpr int64_t kSmall = 256;
   std::vector<size_t> small;
   for (size_t i = 0; i < mats.size(); ++i) {
-    if (spectrum::gram_size(mats[i]) >= kSmall) per[i] = matrix_eigenvalues(mats[i], pool);
+    if (gram_size(mats[i]) >= kSmall) fn(i);
     else small.push_back(i);
   }
   pool.parallel_for(static_cast<int64_t>(small.size()), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) per[small[i]] = matrix_eigenvalues(mats[small[i]], pool);
+    for (int64_t i = b; i < e; ++i) fn(small[i]);
   });
+}
+
+std::vector<double> pool_sorted(const std::vector<std::vector<double>>& per_matrix) {
   std::vector<double> all;
-  for (auto& v : per) all.insert(all.end(), v.begin(), v.end());
+  for (const auto& v : per_matrix) all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
   return all;
+}
+
+}  // namespace spectrum
+
+std::vector<double> pooled_eigenvalues(const std::vector<MatrixView>& mats, ThreadPool& pool, PhaseTimes* times) {
+  std::vector<std::vector<double>> per(mats.size());
+  std::vector<PhaseTimes> per_times(times ? mats.size() : 0);  // small matrices run on several threads
+  spectrum::for_each_matrix(mats, pool, [&](size_t i) {
+    per[i] = matrix_eigenvalues(mats[i], pool, times ? &per_times[i] : nullptr);
+  });
+  for (const PhaseTimes& t : per_times) *times += t;
+  return spectrum::pool_sorted(per);
 }
 
 }  // namespace ws

@@ -5,9 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <stdexcept>
+#include <string>
 #include <vector>
 
+#include "io/input_error.h"
 #include "spectrum/packed_gemm.h"
 
 #include "spectrum/fma_contract.h"
@@ -25,6 +26,8 @@ constexpr int64_t kLeaf = 32;
 constexpr int64_t kSmallMerge = 512;
 // Rows (or roots) per task in the merge's O(k^2) loops.
 constexpr int64_t kChunk = 64;
+// Steps of the secular equation's rational model before it falls back to plain bisection.
+constexpr int kModelSteps = 30;
 
 // Which half of the merged block a column of Q is nonzero in: after a deflating rotation mixes a
 // top and a bottom column, both rows ranges. The products skip the zero halves.
@@ -40,7 +43,9 @@ void solve_leaf(const double* d, const double* e, int64_t n, double* eval, doubl
   Eigen::VectorXd sub = Eigen::Map<const Eigen::VectorXd>(e, n - 1);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
   es.computeFromTridiagonal(diag, sub, Eigen::ComputeEigenvectors);
-  if (es.info() != Eigen::Success) throw std::runtime_error("tridiagonal eigenvectors: QR of a leaf did not converge");
+  if (es.info() != Eigen::Success)
+    throw InputError("eigenvector solver: the QR iteration of a " + std::to_string(n) + " x " + std::to_string(n) +
+                     " tridiagonal block did not converge");
   for (int64_t j = 0; j < n; ++j) {
     eval[j] = es.eigenvalues()[j];
     for (int64_t i = 0; i < n; ++i) q[j * ldq + i] = es.eigenvectors()(i, j);
@@ -118,7 +123,9 @@ double secular_root(const double* d, const double* w, int64_t k, int64_t j, doub
       eta = r1 > da && r1 < db ? r1 : r2;
     }
     double next = tau + eta;
-    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    // Bisection when the model's step leaves the bracket, and always after kModelSteps steps (the
+    // model converges in a handful; past that, halving is sure to finish within ~60 more).
+    if (!(next > lo && next < hi) || iter >= kModelSteps) next = 0.5 * (lo + hi);
     if (next == tau || next <= lo || next >= hi) break;  // no representable point left in the bracket
     tau = next;
   }
@@ -281,7 +288,15 @@ void split(int64_t lo, int64_t hi, size_t level, std::vector<std::vector<Node>>&
 
 void tridiagonal_eigenvectors(double* d, const double* e, int64_t n, double* z, int64_t ldz, ThreadPool& pool) {
   if (n <= 0) return;
-  for (int64_t j = 0; j < n; ++j) std::fill(z + j * ldz, z + j * ldz + n, 0.0);
+  // A non-finite entry (a Gram matrix that overflowed) has no eigenvectors to speak of: all NaN.
+  const bool finite = std::all_of(d, d + n, [](double x) { return std::isfinite(x); }) &&
+                      std::all_of(e, e + n - 1, [](double x) { return std::isfinite(x); });
+  for (int64_t j = 0; j < n; ++j)
+    std::fill(z + j * ldz, z + j * ldz + n, finite ? 0.0 : std::numeric_limits<double>::quiet_NaN());
+  if (!finite) {
+    std::fill(d, d + n, std::numeric_limits<double>::quiet_NaN());
+    return;
+  }
   // Scaled to max |entry| = 1 (as dstedc), so the tolerances below are relative to ||T||.
   double scale = 0;
   for (int64_t i = 0; i < n; ++i) scale = std::max(scale, std::abs(d[i]));

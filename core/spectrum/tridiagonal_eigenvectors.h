@@ -15,7 +15,8 @@ namespace ws::spectrum {
 // d: n diagonal entries, replaced by the eigenvalues in ascending order; e: n - 1 off-diagonal
 // entries (not modified). z: n x n column-major (leading dim ldz), set to the orthonormal
 // eigenvectors, column j for eigenvalue d[j]. Residual and loss of orthogonality are a small
-// multiple of n * eps (relative to ||T||). Throws std::runtime_error if a leaf's QR does not converge.
+// multiple of n * eps (relative to ||T||). A non-finite entry gives NaN eigenvalues and vectors.
+// Throws InputError if a leaf's QR does not converge (not seen on finite input).
 void tridiagonal_eigenvectors(double* d, const double* e, int64_t n, double* z, int64_t ldz, ThreadPool& pool);
 
 }  // namespace ws::spectrum

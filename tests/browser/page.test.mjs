@@ -154,6 +154,25 @@ for (const isolation of [true, false]) {
       assert.equal(await analyzeFiles(s.page, fixtureFiles()[0]), 'done');
     });
 
+    test('a layer allocation plan downloads, computed by the core (AlphaPruning and TempBalance)', async () => {
+      assert.equal(await analyzeFiles(s.page, fixtureFiles().find(f => f.includes('ppocrv4'))), 'done');
+      const report = JSON.parse((await downloadJson(s.page, 'download-json')).text);
+      await s.page.click('[data-testid="plan-box"] summary');
+      const plan = JSON.parse((await downloadJson(s.page, 'plan-json')).text);
+      assert.equal(plan.method, 'alphapruning');
+      assert.equal(plan.metric, 'alpha_hill_peak');
+      // Parameter-weighted mean sparsity = the target (AlphaPruning's renormalisation).
+      const params = plan.layers.reduce((a, l) => a + l.params, 0);
+      assert.ok(Math.abs(plan.layers.reduce((a, l) => a + l.params * l.ratio, 0) / params - 0.7) < 1e-12);
+      const byName = new Map(report.layers.map(l => [l.name, l]));
+      for (const l of plan.layers) assert.equal(l.metric, byName.get(l.name).alpha_hill_peak, `${l.name}: the report's metric`);
+      await s.page.selectOption('[data-testid="plan-method"]', 'tempbalance');
+      const csv = (await downloadJson(s.page, 'plan-csv')).text.trim().split('\n');
+      assert.match(csv[0], /ratio/);
+      assert.equal(csv.length - 1, JSON.parse((await downloadJson(s.page, 'plan-json')).text).layers.length);
+      await s.page.selectOption('[data-testid="plan-method"]', 'alphapruning');
+    });
+
     test('a file dropped on the drop zone is analyzed', async () => {
       const n = 40, m = 24, data = new Float32Array(n * m).map((_, i) => Math.cos(i * 0.37) + (i % 7) * 0.1);
       const bytes = safetensorsBytes([{ name: 'dropped.weight', shape: [n, m], data }]).toString('base64');

@@ -3,13 +3,7 @@
 # (MODEL: a real safetensors model; ctest passes the demo model, web/demo/ppocrv4_rec.safetensors)
 set -uo pipefail
 cli=$1 fixture=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $name" >&2; fi
-}
+source "$(dirname "$0")/check.sh"
 one_line_error() {  # one_line_error PATTERN: exit 1, exactly one stderr line matching PATTERN
   [ "$status" = 1 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qE "$1" "$tmp/err"
 }
@@ -33,6 +27,31 @@ check "corrupt header" one_line_error 'bad.safetensors.*(JSON|header)'
 
 "$cli" analyze "$fixture" --min-evals x 2>"$tmp/err" >/dev/null; status=$?
 check "bad option value" [ "$status" = 2 ]
+
+# Allocation plans (docs/plans.md): from an analysis, and from a report written before.
+"$cli" analyze "$fixture" --quiet --plan alphapruning --sparsity 0.5 --plan-out "$tmp/plan.json" >/dev/null 2>"$tmp/err"; status=$?
+check "plan written with the analysis" [ "$status" = 0 ]
+check "plan json" grep -q '"method": "alphapruning"' "$tmp/plan.json"
+"$cli" plan "$tmp/r.json" --plan tempbalance --plan-out "$tmp/plan.csv" 2>"$tmp/err"; status=$?
+check "plan from a report" [ "$status" = 0 ]
+check "plan csv has a row per layer" [ "$(($(wc -l <"$tmp/plan.csv") - 1))" = 41 ]
+"$cli" plan "$tmp/r.json" --plan alphapruning --epsilon 2 --plan-out "$tmp/p.json" 2>"$tmp/err" >/dev/null; status=$?
+check "bad plan option" [ "$status" = 2 ]
+"$cli" plan "$tmp/r.json" --plan alphapruning --plan-mapping block_wise --plan-out "$tmp/p.json" 2>"$tmp/err"; status=$?
+check "block_wise without blocks" one_line_error 'transformer blocks'
+
+# Eigenvector metrics and the latent space (docs/methods.md, "Eigenvector metrics", "Latent space").
+"$cli" analyze "$fixture" --vectors --quiet --csv "$tmp/v.csv" >/dev/null 2>"$tmp/err"; status=$?
+check "vectors analyze" [ "$status" = 0 ]
+check "vector columns in the csv" grep -q 'tail_mean_loc_ratio' "$tmp/v.csv"
+"$cli" analyze "$fixture" --quiet --latent-out "$tmp/lat" >/dev/null 2>"$tmp/err"; status=$?
+check "latent space needs a layer when there are several" one_line_error 'latent-layer'
+"$cli" analyze "$fixture" --quiet --latent-out "$tmp/lat" --latent-layer linear_77 >/dev/null 2>"$tmp/err"; status=$?
+check "latent space written" [ "$status" = 0 ]
+check "components: in-features x K, float64" grep -qa "'descr': '<f8', 'fortran_order': False, 'shape': (120, " "$tmp/lat_components.npy"
+check "coordinates: out-features x K" grep -qa "'shape': (360, " "$tmp/lat_coordinates.npy"
+"$cli" analyze "$fixture" --quiet --latent-out "$tmp/lat" --latent-layer conv2d_145 >/dev/null 2>"$tmp/err"; status=$?
+check "latent space of a conv layer refused" one_line_error 'conv2d'
 
 cat "$tmp/err" >/dev/null
 echo "cli: $pass passed, $fail failed"

@@ -11,4 +11,5 @@ if ! diff -u "$src/web/js/fields.js" <("$cli" schema --json | node "$src/scripts
   echo "FAIL: web/js/fields.js is stale: run scripts/gen-fields" >&2; status=1
 fi
 node "$src/scripts/gen-guide.mjs" --check || status=1
+node "$src/scripts/gen-dts.mjs" --check || status=1
 exit $status

@@ -26,6 +26,19 @@ while (((10 + ${#dict} + 1) % 64)); do dict+=' '; done
 { printf '\x93NUMPY\x01\x00'; le $((${#dict} + 1)) 2; printf '%s\n' "$dict"; head -c 24 /dev/zero; } >"$corpus/small.npy"
 printf '%s' '{"metadata":{"total_size":40},"weight_map":{"a.weight":"model-00001-of-00002.safetensors","b":"model-00002-of-00002.safetensors"}}' \
   >"$corpus/model.safetensors.index.json"
+# GGUF seeds (gguf_fuzz): the fixtures cut to the input size limit, i.e. their headers (every ggml
+# type the reader decodes, in the all-types file) and the first tensors' blocks.
+for f in "$root"/tests/data/fixtures/gguf/*.gguf; do head -c 65536 "$f" >"$corpus/$(basename "$f")"; done
+# PyTorch seeds (pytorch_fuzz): the kept small files of tests/data/fuzz/pytorch (legacy, zip64, a
+# checkpoint), the small shard of the sharded fixture whole, the other fixtures cut to the size limit
+# (the legacy one keeps all its pickles).
+cp "$root"/tests/data/fuzz/pytorch/* "$corpus"/
+for f in "$root"/tests/data/fixtures/pytorch/*.pt* "$root"/tests/data/fixtures/pytorch/*_sharded/*.bin; do
+  head -c 65536 "$f" >"$corpus/$(basename "$f")"
+done
+# ONNX seeds (onnx_fuzz): the kept files of tests/data/fuzz/onnx (a subset of the classifier fixture,
+# every data field, external data); a cut model is no seed (its graph length runs past the end).
+cp "$root"/tests/data/fuzz/onnx/* "$corpus"/
 
 "$fuzzer" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$corpus"

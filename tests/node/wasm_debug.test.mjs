@@ -2,15 +2,15 @@
 // the native CLI's results on a small fixture and its error on a file whose header is cut short.
 // And wasm/weightscope.d.ts cannot go stale: every function it declares exists on each built variant
 // (and every function the bindings have is declared), every factory option it declares is read by
-// the glue, its report interfaces have exactly the fields of the field table (web/js/fields.js), and
-// the JSON a real run returns has the declared shapes.
+// the glue, the report fields it builds on (wasm/report-fields.d.ts) are generated from the field
+// table, and the JSON a real run returns has the declared shapes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LAYER_FIELDS, OPTIONS, SKIPPED_FIELDS, SUMMARY_FIELDS } from '../../web/js/fields.js';
+import { DTS_PATH, renderDts } from '../../scripts/gen-dts.mjs';
 import { CLI, ROOT, analyzeWithModule, closeFiles, compareReports, fixtureFiles, haveWasm, loadModule,
          nativeReport, nodeFile, unloadModule, wasmBuildDir } from './helpers.mjs';
 
@@ -77,19 +77,19 @@ describe('wasm debug', { skip: !haveWasm('debug') && 'not built (scripts/build-w
 
 // ---- wasm/weightscope.d.ts ----
 
-// What the tests read from the d.ts: interface name -> [{ name, optional, fn, type }] from
-// `interface X { ... }` blocks with one member a line; the declared globals; the kinds of the
-// StepResult union; the keys RunningSummary omits from Summary.
+// What the tests read from the d.ts files: interface name -> { base, own: [{ name, optional, fn, type }] }
+// from `interface X [extends Y] { ... }` blocks with one member a line; the declared globals; the kinds
+// of the StepResult union; the keys RunningSummary omits from Summary.
 function parseDts(text) {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
   const interfaces = new Map();
-  for (const [, name, body] of code.matchAll(/interface\s+(\w+)\s*\{([^}]*)\}/g)) {
-    const members = [];
+  for (const [, name, base, body] of code.matchAll(/interface\s+(\w+)(?:\s+extends\s+(\w+))?\s*\{([^}]*)\}/g)) {
+    const own = [];
     for (const line of body.split('\n')) {
       const m = line.match(/^\s*(?:readonly\s+)?(\w+)(\?)?\s*([(:])\s*([^;]*);/);
-      if (m) members.push({ name: m[1], optional: !!m[2], fn: m[3] === '(', type: m[4].trim() });
+      if (m) own.push({ name: m[1], optional: !!m[2], fn: m[3] === '(', type: m[4].trim() });
     }
-    interfaces.set(name, members);
+    interfaces.set(name, { base, own });
   }
   const globals = [...code.matchAll(/^\s*var\s+(\w+)\s*:/gm)].map(m => m[1]);
   // The union's members: one `| { kind: '...'; ... }` a line.
@@ -100,11 +100,14 @@ function parseDts(text) {
   return { interfaces, globals, stepKinds, omitted };
 }
 
-const dts = parseDts(readFileSync(join(ROOT, 'wasm/weightscope.d.ts'), 'utf8'));
-const members = name => {
-  assert.ok(dts.interfaces.has(name), `weightscope.d.ts declares interface ${name}`);
-  return dts.interfaces.get(name);
-};
+const dts = parseDts(['weightscope.d.ts', 'report-fields.d.ts'].map(f => readFileSync(join(ROOT, 'wasm', f), 'utf8')).join('\n'));
+// An interface's members, its base's included (a member declared again refines the base's).
+function members(name) {
+  assert.ok(dts.interfaces.has(name), `wasm/*.d.ts declares interface ${name}`);
+  const { base, own } = dts.interfaces.get(name);
+  const inherited = base ? members(base).filter(m => !own.some(o => o.name === m.name)) : [];
+  return [...inherited, ...own];
+}
 const functions = name => members(name).filter(m => m.fn).map(m => m.name);
 // 'a' | 'b' -> ['a', 'b']; null for a type that is not a union of string literals.
 const literals = type => /^'[^']*'(\s*\|\s*'[^']*')*$/.test(type) ? [...type.matchAll(/'([^']*)'/g)].map(m => m[1]) : null;
@@ -116,24 +119,13 @@ function checkShape(name, object, where, except = []) {
   const declared = new Map(members(name).filter(m => !except.includes(m.name)).map(m => [m.name, m]));
   for (const [key, value] of Object.entries(object)) {
     const m = declared.get(key);
-    assert.ok(m, `${where}: key '${key}' is not declared in interface ${name} of wasm/weightscope.d.ts`);
+    assert.ok(m, `${where}: key '${key}' is not declared in interface ${name} (wasm/*.d.ts; a report field comes ` +
+                 'from the field table: scripts/gen-fields, then node scripts/gen-dts.mjs)');
     const allowed = literals(m.type);
     if (allowed) assert.ok(allowed.includes(value), `${where}: ${name}.${key} = ${JSON.stringify(value)}, declared ${m.type}`);
   }
   for (const m of declared.values())
     if (!m.optional) assert.ok(m.name in object, `${where}: required ${name}.${m.name} is missing`);
-}
-
-// The TypeScript types a field-table type may be declared as.
-function fitsFieldType(type, fieldType) {
-  switch (fieldType) {
-    case 'integer': case 'number': return type === 'number';
-    case 'string': return type === 'string' || literals(type) !== null;
-    case 'boolean': return type === 'boolean';
-    case 'integer[]': return type === 'number[]';
-    case 'object': return /^[A-Z]\w*$/.test(type);  // an interface of this file
-    default: return false;
-  }
 }
 
 describe('wasm/weightscope.d.ts', () => {
@@ -173,31 +165,17 @@ describe('wasm/weightscope.d.ts', () => {
     });
   }
 
-  test('the report interfaces have exactly the field table\'s fields', () => {
-    const same = (name, fields) => {
-      assert.deepEqual(members(name).map(m => m.name).sort(), fields.map(f => f.key).sort(), `${name} keys`);
-      const byKey = new Map(members(name).map(m => [m.name, m]));
-      for (const f of fields) {
-        const m = byKey.get(f.key);
-        assert.equal(m.optional, f.when !== '', `${name}.${f.key}: optional exactly when the table says when ('${f.when}')`);
-        assert.ok(fitsFieldType(m.type, f.type), `${name}.${f.key}: declared ${m.type}, the table says ${f.type}`);
-      }
-    };
-    same('Layer', LAYER_FIELDS);
-    same('Summary', SUMMARY_FIELDS);
-    same('Skipped', SKIPPED_FIELDS);
-    const options = (name, specs, optional) => {
-      assert.deepEqual(members(name).map(m => m.name).sort(), specs.map(o => o.key).sort(), `${name} keys`);
-      for (const o of specs) {
-        const m = members(name).find(x => x.name === o.key);
-        assert.equal(m.optional, optional, `${name}.${o.key} optional: ${optional}`);
-        const want = o.kind === 'integer' ? 'number' : o.kind === 'boolean' ? 'boolean' : null;
-        if (want) assert.equal(m.type, want, `${name}.${o.key}`);
-        else assert.deepEqual(literals(m.type), o.kind.split('|'), `${name}.${o.key}: the choices ${o.kind}`);
-      }
-    };
-    options('Options', OPTIONS, true);
-    options('ReportOptions', OPTIONS.filter(o => o.in_report), false);
+  test('report-fields.d.ts is what scripts/gen-dts.mjs writes from the field table, and is used', () => {
+    assert.equal(readFileSync(DTS_PATH, 'utf8'), renderDts(), 'wasm/report-fields.d.ts is stale: run node scripts/gen-dts.mjs');
+    const bases = { Layer: 'LayerFields', Summary: 'SummaryFields', Skipped: 'SkippedFields', Options: 'OptionFields',
+                    ReportOptions: 'ReportOptionFields' };
+    for (const [name, base] of Object.entries(bases)) {
+      const { base: declared, own } = dts.interfaces.get(name) ?? {};
+      assert.equal(declared, base, `${name} extends ${base}`);
+      // A refinement (a literal type, a nested interface) only narrows a field the table has.
+      for (const m of own) assert.ok(members(base).some(b => b.name === m.name && b.optional === m.optional),
+                                     `${name}.${m.name} refines a field of ${base}`);
+    }
   });
 
   // One run with every optional group on (tpl fit, randomize, fingers), on the fastest build there is.

@@ -41,6 +41,7 @@ function showControls() {
     byTestId('cancel').disabled = s.state !== 'running';
     byTestId('download-json').disabled = !(s.state === 'done' || s.state === 'shared');
     byTestId('download-csv').disabled = !(s.state === 'done' && s.csv);
+    for (const id of ['plan-json', 'plan-csv']) byTestId(id).disabled = !(s.state === 'done' || s.state === 'shared');
     const box = byTestId('error');
     box.hidden = s.state !== 'error';
     if (s.state === 'error') setText(box, s.error);
@@ -144,6 +145,33 @@ function download(kind) {
   else saveBlob(new Blob([csv], { type: 'text/csv' }), `${base}.weightscope.csv`);
 }
 
+// The plan inputs as the binding's options (empty fields keep the method's defaults).
+function planOptions() {
+  const method = byTestId('plan-method').value;
+  const options = { method };
+  const sparsity = byTestId('plan-sparsity').value, epsilon = byTestId('plan-epsilon').value, metric = byTestId('plan-metric').value;
+  if (method === 'alphapruning' && sparsity !== '') options.sparsity = Number(sparsity);
+  if (epsilon !== '') options.epsilon = Number(epsilon);
+  if (metric) options.metric = metric;
+  return options;
+}
+
+async function downloadPlan(kind) {
+  const { report } = store.get();
+  const status = byTestId('plan-status');
+  setText(status, 'computing\u2026');
+  try {
+    const options = planOptions();
+    const plan = await engine.plan(report, options);
+    const base = `${modelBaseName(report?.model?.files?.[0] ?? 'model')}.${options.method}`;
+    if (kind === 'json') saveBlob(new Blob([plan.json + '\n'], { type: 'application/json' }), `${base}.plan.json`);
+    else saveBlob(new Blob([plan.csv], { type: 'text/csv' }), `${base}.plan.csv`);
+    setText(status, '');
+  } catch (e) {
+    setText(status, `No plan: ${e.message}`);
+  }
+}
+
 async function openDemo() {
   engine.cancel();
   const current = beginLoading(store);
@@ -186,6 +214,11 @@ byTestId('demo').addEventListener('click', openDemo);
 byTestId('cancel').addEventListener('click', cancel);
 byTestId('download-json').addEventListener('click', () => download('json'));
 byTestId('download-csv').addEventListener('click', () => download('csv'));
+byTestId('plan-json').addEventListener('click', () => downloadPlan('json'));
+byTestId('plan-csv').addEventListener('click', () => downloadPlan('csv'));
+byTestId('plan-method').addEventListener('change', () => {
+  byTestId('plan-sparsity').disabled = byTestId('plan-method').value !== 'alphapruning';
+});
 
 // A share link opens without the engine; otherwise the worker loads now, before any file is chosen.
 if (!share.openFromLocation()) engine.start();

@@ -17,6 +17,10 @@
 //   {type: 'error', run|null, message}                            run null: the module did not load
 // A message is delivered only when it comes from the current worker with the current run's id, so
 // nothing from a cancelled or earlier run can reach a new one.
+// Performance marks, for scripts/bench: 'ws:engine-start' and 'ws:engine-ready' (the worker spawned,
+// its module compiled), 'ws:run-start', and 'ws:run-done' whose detail says where the page's time
+// went in the run: {messages, deserialize, handle} (ms reading each message's data and in its
+// handlers, i.e. the store and all that renders from it; layout and paint come after).
 
 // Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages.
 export function pickBuild(scope = self) {
@@ -35,6 +39,7 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
   let worker = null, status = 'off';
   let active = null;   // {id, handlers, report}: the one run whose messages are delivered
   let lastId = 0;
+  let cost = null;     // the 'ws:run-done' detail of the run going on
 
   const setStatus = (next, message) => {
     status = next;
@@ -43,9 +48,21 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
 
   function start() {
     if (worker) return;
+    performance.mark('ws:engine-start');
     const w = spawn(variant);
     worker = w;
-    w.onmessage = e => { if (w === worker) receive(e.data); };
+    w.onmessage = e => {
+      if (w !== worker) return;
+      const t0 = performance.now();
+      const m = e.data;  // deserialized here, on first access
+      const t1 = performance.now();
+      receive(m);
+      if (!cost || m.run !== cost.run) return;
+      cost.messages += 1;
+      cost.deserialize += t1 - t0;
+      cost.handle += performance.now() - t1;
+      if (m.type === 'done') performance.mark('ws:run-done', { detail: cost });
+    };
     w.onerror = e => {
       if (w !== worker) return;
       failWorker(`The analysis worker failed: ${e.message || 'could not load the WebAssembly module'}`);
@@ -71,8 +88,18 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
     if (restart) start();
   }
 
+  const plans = new Map();  // plan id -> {resolve, reject}
+  let lastPlan = 0;
+
   function receive(m) {
+    if (m.type === 'plan') {
+      const p = plans.get(m.plan);
+      plans.delete(m.plan);
+      if (p) (m.error ? p.reject(new Error(m.error)) : p.resolve({ json: m.json, csv: m.csv }));
+      return;
+    }
     if (m.type === 'ready') {
+      performance.mark('ws:engine-ready');
       setStatus('ready');
       return;
     }
@@ -123,11 +150,26 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
       if (active) this.cancel();
       start();
       const id = ++lastId;
+      performance.mark('ws:run-start');
+      cost = { run: id, messages: 0, deserialize: 0, handle: 0 };
       const report = { format: 'weightscope-report', version: 1, model: { files: models.map(f => f.name) },
                        summary: {}, layers: [], skipped: [] };
       active = { id, handlers, report };
       worker.postMessage({ type: 'request', run: id, models, index, threads, options });
       return { id, report };
+    },
+
+    // A layer allocation plan (AlphaPruning / TempBalance) for a finished report, computed by the
+    // core in the worker; options: {method, sparsity?, epsilon?, metric?}. Resolves {json, csv}.
+    plan(report, options) {
+      start();
+      const id = ++lastPlan;
+      // The plan reads the layers' scalars only: the plot data stays here.
+      const text = JSON.stringify({ ...report, layers: report.layers.map(({ spectra, ...l }) => l) });
+      return new Promise((resolve, reject) => {
+        plans.set(id, { resolve, reject });
+        worker.postMessage({ type: 'plan', plan: id, report: text, options });
+      });
     },
 
     // Ends the run, if any: no message of it is delivered after this. The worker is replaced by a

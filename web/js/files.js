@@ -27,8 +27,9 @@ export async function droppedFiles(dataTransfer) {
 }
 
 // What a file is, by its name: the one place these patterns live (the worker gets the files sorted).
-const MODEL = /\.(safetensors|npy)$/i;
+const MODEL = /\.(safetensors|gguf|onnx|pt|pth|bin|npy)$/i;
 const SHARD_INDEX = /\.index\.json$/i;
+const ONNX = /\.onnx$/i;
 export const isModelFile = name => MODEL.test(name);
 export const isShardIndex = name => SHARD_INDEX.test(name);
 // A saved report (.weightscope.json, the CLI's --json, a compact report): any .json but a shard index.
@@ -40,10 +41,13 @@ export function modelBaseName(name) {
 }
 
 // Files sorted for the analyzer: {models, index, report}. A dropped folder may hold anything else,
-// which is left out. `report` is a report file among files that hold no model file (model files
+// which is left out, except beside an .onnx model: every other file then goes along as a candidate
+// external data file (any name: model.onnx.data, weights.bin, ...), and the core keeps the ones
+// the model names. `report` is a report file among files that hold no model file (model files
 // win when both are chosen).
 export function sortFiles(files) {
-  const models = files.filter(f => isModelFile(f.name));
+  const onnx = files.some(f => ONNX.test(f.name));
+  const models = onnx ? files.filter(f => !isShardIndex(f.name) && !isReportFile(f.name)) : files.filter(f => isModelFile(f.name));
   return {
     models,
     index: files.find(f => isShardIndex(f.name)) ?? null,

@@ -23,12 +23,22 @@ function load(variant, poolSize) {
   });
 }
 
+// Where a run's time goes in the worker, in ms (scripts/bench reads the 'ws:run-phases' mark):
+// open (headers), step (the wasm analysis, file reads included), parse (its JSON), summary, post
+// (serializing messages to the page), and at the end report (its JSON text), reportParse and csv.
 function run(module, { run: id, models, index, threads, options }) {
-  const post = m => postMessage({ ...m, run: id });
+  const phases = { open: 0, step: 0, parse: 0, summary: 0, post: 0, report: 0, reportParse: 0, csv: 0 };
+  const timed = (phase, f) => {
+    const t = performance.now();
+    const r = f();
+    phases[phase] += performance.now() - t;
+    return r;
+  };
+  const post = m => timed('post', () => postMessage({ ...m, run: id }));
   const indexText = index ? new FileReaderSync().readAsText(index) : '';
-  const analysis = module.Analysis.open(models, indexText, JSON.stringify({ ...options, threads }));
+  const analysis = timed('open', () => module.Analysis.open(models, indexText, JSON.stringify({ ...options, threads })));
   try {
-    const { tensors, ...model } = JSON.parse(analysis.model());
+    const { tensors, ...model } = timed('open', () => JSON.parse(analysis.model()));
     post({ type: 'model', model: { ...model, num_tensors: tensors.length } });
     const total = tensors.length;
     const start = performance.now();
@@ -42,7 +52,8 @@ function run(module, { run: id, models, index, threads, options }) {
                elapsed: (now - start) / 1000 });
         lastProgress = now;
       }
-      const result = JSON.parse(analysis.step());
+      const text = timed('step', () => analysis.step());
+      const result = timed('parse', () => JSON.parse(text));
       bytesDone += t.nbytes;
       if (result.kind !== 'layer' && result.kind !== 'skipped') continue;
       // The running summary, at most a few times a second, and always before a long step.
@@ -50,7 +61,7 @@ function run(module, { run: id, models, index, threads, options }) {
       const next = tensors[i + 1];
       let summary;
       if (after - lastSummary > 200 || !next || next.nbytes > 1e6) {
-        summary = JSON.parse(analysis.summary());
+        summary = timed('summary', () => JSON.parse(analysis.summary()));
         lastSummary = after;
       }
       post(result.kind === 'layer' ? { type: 'layer', layer: result.layer, summary }
@@ -58,11 +69,15 @@ function run(module, { run: id, models, index, threads, options }) {
     }
     // The page has every layer and skipped tensor already: the end carries the rest of the report
     // (layers and skipped stay as null placeholders, which keep the report's key order) and counts.
-    const reportText = analysis.report();
-    const report = JSON.parse(reportText);
+    const reportText = timed('report', () => analysis.report());
+    const report = timed('reportParse', () => JSON.parse(reportText));
     const counts = { layers: report.layers.length, skipped: report.skipped.length };
-    post({ type: 'done', report: { ...report, layers: null, skipped: null }, counts, csv: module.reportCsv(reportText),
+    const csv = timed('csv', () => module.reportCsv(reportText));
+    post({ type: 'done', report: { ...report, layers: null, skipped: null }, counts, csv,
            elapsed: (performance.now() - start) / 1000 });
+    // The wasm memory never shrinks: its size now is the run's peak (the threaded build exports it).
+    const memory = (module.wasmMemory ?? module.HEAPU8).buffer.byteLength;
+    performance.mark('ws:run-phases', { detail: { ...phases, wasmBytes: memory } });
   } finally {
     analysis.delete();
   }
@@ -71,13 +86,22 @@ function run(module, { run: id, models, index, threads, options }) {
 self.onmessage = async ({ data }) => {
   try {
     if (data.type === 'init') {
+      performance.mark('ws:worker-init');
       ready = load(data.variant, data.threads);
       await ready;
+      performance.mark('ws:worker-ready');
       postMessage({ type: 'ready', variant: data.variant, threads: data.threads });
     } else if (data.type === 'request') {
       run(await ready, data);
+    } else if (data.type === 'plan') {
+      // A layer allocation plan from a finished report (core/report/plan.cpp through the binding).
+      const module = await ready;
+      const plan = module.allocationPlan(data.report, JSON.stringify(data.options));
+      postMessage({ type: 'plan', plan: data.plan, json: plan, csv: module.planCsv(plan) });
     }
   } catch (e) {
-    postMessage({ type: 'error', run: data.run ?? null, message: e && e.message ? e.message : String(e) });
+    const message = e && e.message ? e.message : String(e);
+    if (data.type === 'plan') postMessage({ type: 'plan', plan: data.plan, error: message });
+    else postMessage({ type: 'error', run: data.run ?? null, message });
   }
 };

@@ -147,3 +147,25 @@ TEST_CASE("small layers analyzed side by side keep the model's order, results an
   CHECK(kinds == std::vector<std::string>{"layer", "ignored", "layer", "ignored", "layer", "ignored"});
   CHECK(run2.next_name() == "l3.bias");  // the failed step consumed l3.weight
 }
+
+TEST_CASE("a layer's eigenvector metrics on demand equal what the vectors option writes", "[analysis][vectors]") {
+  const auto bytes = wstest::safetensors_bytes({{"dense.weight", {80, 40}, wstest::gaussian(80 * 40, 11)},
+                                                {"conv.weight", {16, 8, 3, 3}, wstest::gaussian(16 * 8 * 9, 12)}});
+  ws::AnalyzeOptions vectors;
+  vectors.vectors = true;
+  const nlohmann::json full = run(bytes, vectors);
+  std::vector<std::unique_ptr<ws::ByteSource>> sources;
+  sources.push_back(ws::memory_source(bytes, "model.safetensors"));
+  ws::Analysis plain(ws::open_model(std::move(sources)), ws::AnalyzeOptions{});
+  while (!plain.done()) plain.step();
+  REQUIRE(full["layers"].size() == 2);
+  for (const auto& l : full["layers"]) {
+    INFO(l["name"]);
+    const nlohmann::json v = plain.layer_vectors(l["name"]);
+    CHECK(v.size() == 14);  // name, 12 columns, spectra
+    for (const auto& [key, value] : v.items())
+      if (key != "spectra") CHECK(value == l[key]);
+    for (const char* key : {"loc_ratio", "part_ratio", "vec_entropy"}) CHECK(v["spectra"][key] == l["spectra"][key]);
+  }
+  CHECK_THROWS_AS(plain.layer_vectors("bias"), ws::InputError);
+}

@@ -198,7 +198,7 @@ TEST_CASE("model input: index and shard errors", "[formats]") {
     CHECK_THAT(input_error([&] { ws::open_model_paths({dir / "nope.safetensors"}); }),
                Catch::Equals("cannot open " + (dir / "nope.safetensors") + ": No such file or directory"));
     std::filesystem::create_directory(dir.path / "empty");
-    CHECK_THAT(input_error([&] { ws::open_model_paths({dir / "empty"}); }), Catch::Contains("has no .safetensors or .npy files"));
+    CHECK_THAT(input_error([&] { ws::open_model_paths({dir / "empty"}); }), Catch::Contains("has no .safetensors, .gguf,"));
   }
 }
 

@@ -45,6 +45,7 @@ TEST_CASE("npy: Fortran order is read as the transpose (shape reversed)", "[form
   const auto bytes = npy_file(dict("<f4", true, "(2, 3)"), raw(kColMajor));
   const ws::TensorInfo t = parse(bytes);
   REQUIRE(t.shape == std::vector<uint64_t>{3, 2});
+  CHECK(t.transposed);
   // C-order element (r, c) of the 3x2 result is W[c][r].
   for (uint64_t r = 0; r < 3; ++r)
     for (uint64_t c = 0; c < 2; ++c)
@@ -134,4 +135,20 @@ TEST_CASE("npy: exact length, truncation and broken headers", "[formats]") {
     CHECK_THAT(parse_error(npy_file(dict("<f4", false, "(4294967296, 4294967296)"), raw(kRowMajor))),
                Catch::Contains("overflows 64-bit arithmetic"));
   }
+}
+
+TEST_CASE("npy writer: numpy's layout for a float64 C-order matrix, read back by the reader", "[formats]") {
+  const std::vector<double> w = {1.5, -2, 3, 4e-300, 5, 6e300};
+  const std::string file = ws::npy_float64(w, 2, 3);
+  const auto expected = npy_file(dict("<f8", false, "(2, 3)"), raw(w));
+  CHECK(std::vector<uint8_t>(file.begin(), file.end()) == expected);
+  const ws::TensorInfo t = parse(std::vector<uint8_t>(file.begin(), file.end()));
+  CHECK(t.dtype == ws::Dtype::F64);
+  CHECK(t.shape == std::vector<uint64_t>{2, 3});
+  CHECK_FALSE(t.transposed);
+  for (size_t i = 0; i < w.size(); ++i)
+    CHECK(ws::decode_element(reinterpret_cast<const uint8_t*>(file.data()) + t.offset, t.dtype, i) == w[i]);
+  // A wide shape still gives a header padded to 64 bytes.
+  CHECK(ws::npy_float64(std::vector<double>(3 * 123456), 123456, 3).size() % 8 == 0);
+  CHECK(ws::npy_float64(std::vector<double>(3 * 123456), 123456, 3).find('\n') % 64 == 63);
 }

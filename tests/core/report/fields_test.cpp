@@ -27,12 +27,15 @@ nlohmann::json run_bytes(std::vector<uint8_t> bytes, const std::string& name, co
 }
 
 // Reports that between them carry every optional field: a real model with every option on, a
-// layer whose fit fails (an orthonormal W: all eigenvalues 1), a broken layer, a lone .npy matrix.
+// layer whose fit fails (an orthonormal W: all eigenvalues 1), a broken layer, a lone .npy matrix,
+// a quantized GGUF (quant_type).
 std::vector<nlohmann::json> covering_reports() {
   ws::AnalyzeOptions all;
   all.fit_tpl = true;
   all.randomize = true;
   all.powerlaw.fix_fingers = ws::Fingers::ClipXmax;
+  all.vectors = true;
+  all.timings = true;
   std::vector<nlohmann::json> out;
   out.push_back(run(ws::open_model_paths({wstest::fixture("ppocrv4_rec.safetensors")}), all));
   std::vector<float> eye(64 * 32, 0.0f);
@@ -42,6 +45,7 @@ std::vector<nlohmann::json> covering_reports() {
                           "m.safetensors"));
   out.push_back(run_bytes(wstest::npy_file(wstest::dict("<f4", false, "(80, 40)"), wstest::raw(wstest::gaussian(3200, 5))),
                           "tfidf.npy"));
+  out.push_back(run(ws::open_model_paths({wstest::fixture("gguf/nsfwjs_mobilenet_v2_micro_q4_k.gguf")}), {}));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include "analysis/analysis.h"
 #include "analysis/model_list.h"
 #include "analysis/options_json.h"
+#include "report/fields.h"
 #include "report/merge.h"
 #include "report/summary.h"
 #include "support/test_data.h"
@@ -40,10 +41,13 @@ const Runs& runs() {
   return r;
 }
 
-// A report without its timings, which differ from run to run.
+// A report without its timings (the fields of unit "s"), which differ from run to run.
 json untimed(json r) {
-  r["summary"].erase("seconds");
-  for (auto& l : r["layers"]) l.erase("seconds");
+  for (const ws::Field& f : ws::summary_fields())
+    if (std::string(f.unit) == "s") r["summary"].erase(f.key);
+  for (auto& l : r["layers"])
+    for (const ws::Field& f : ws::layer_fields())
+      if (std::string(f.unit) == "s") l.erase(f.key);
   return r;
 }
 

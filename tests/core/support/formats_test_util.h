@@ -1,6 +1,6 @@
 #pragma once
 // Byte-level builders for the format tests: a safetensors file from a raw header string, a .npy
-// file from its header dict, and files written to a fresh temporary folder.
+// file from its header dict, files written to a fresh temporary folder, and a whole run's report.
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "analysis/analysis.h"
 #include "formats/model_input.h"
 #include "io/byte_source.h"
 #include "io/input_error.h"
@@ -96,5 +97,14 @@ std::string input_error(F&& f) {
 }
 
 inline std::string fixture(const std::string& name) { return ws_test::test_data("fixtures/" + name); }
+
+// The report of a whole run with default options, without the spectra (the format tests check layers).
+inline nlohmann::json analyze(ws::ModelInput m) {
+  ws::AnalyzeOptions opt;
+  opt.spectra = false;
+  ws::Analysis a(std::move(m), opt);
+  while (!a.done()) a.step();
+  return a.report();
+}
 
 }  // namespace wstest
