@@ -72,7 +72,7 @@ class BrowserAnalysis {
   std::string model() const {
     const ws::ModelInput& m = analysis_->model();
     nlohmann::json tensors = nlohmann::json::array();
-    for (const auto& t : m.tensors) tensors.push_back({{"name", t.name}, {"nbytes", t.nbytes}});
+    for (const auto& t : m.tensors) tensors.push_back({{"name", t.name}, {"nbytes", t.file_nbytes()}});
     nlohmann::json files = nlohmann::json::array();
     for (const auto& s : m.sources) files.push_back(s->name());
     return nlohmann::json{{"files", files}, {"format", m.format}, {"total_bytes", m.total_bytes},

@@ -122,7 +122,7 @@ export interface ReportOptions extends ReportOptionFields {}
 /** model(). */
 export interface ModelInfo {
   files: string[];
-  format: 'safetensors' | 'npy';
+  format: 'safetensors' | 'npy' | 'pytorch' | 'gguf' | 'onnx';
   total_bytes: number;
   metadata: Record<string, string>;
   tensors: TensorEntry[];
@@ -154,7 +154,7 @@ export interface Report {
 
 export interface ReportModel {
   files: string[];
-  format: 'safetensors' | 'npy';
+  format: 'safetensors' | 'npy' | 'pytorch' | 'gguf' | 'onnx';
   total_bytes: number;
   num_tensors: number;
   metadata: Record<string, string>;

@@ -37,7 +37,7 @@ std::string usage() {
       "       weightscope plan REPORT.json --plan METHOD [plan options] --plan-out FILE\n"
       "                                        a layer allocation plan from a report (docs/plans.md)\n"
       "       weightscope schema --markdown|--json   the report's fields (docs/report-schema.md)\n"
-      "  PATH: a .safetensors, .gguf or .npy file, several shard files (with or without\n"
+      "  PATH: a .safetensors, .gguf, .onnx, .pt/.pth/.bin or .npy file, several shard files (with or without\n"
       "        model.safetensors.index.json), or a folder holding them\n"
       "options:\n";
   const auto line = [&](std::string flag, const std::string& meaning) {

@@ -69,8 +69,8 @@ constexpr GlobalRow kGlobals[] = {
     {"torch.complex64", Global::DtypeObject, Dtype::C64},
 };
 
-// Opcodes (pickletools.py). Text-mode opcodes of protocols 0/1 that torch never writes (INT, LONG,
-// FLOAT, STRING, UNICODE, GET, PUT, DICT/LIST built by text) are not accepted.
+// Opcodes (pickletools.py). The text-mode opcodes of protocol 0, which torch never writes (INT, LONG,
+// FLOAT, STRING, UNICODE, GET, PUT, PERSID), are not accepted.
 enum Op : uint8_t {
   MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', BININT = 'J', BININT1 = 'K',
   BININT2 = 'M', NONE = 'N', PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R', BINSTRING = 'T',

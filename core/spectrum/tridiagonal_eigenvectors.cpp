@@ -31,7 +31,7 @@ constexpr int kModelSteps = 30;
 
 // Which half of the merged block a column of Q is nonzero in: after a deflating rotation mixes a
 // top and a bottom column, both rows ranges. The products skip the zero halves.
-enum : uint8_t { kTop = 1, kBottom = 2, kBoth = 3 };
+enum : uint8_t { kTop = 1, kBottom = 2 };
 
 void solve_leaf(const double* d, const double* e, int64_t n, double* eval, double* q, int64_t ldq) {
   if (n == 1) {

@@ -107,8 +107,8 @@ function analyze(files) {
   }
   if (!models.length) {
     engine.cancel();
-    store.set({ state: 'error', error: index ? `No .safetensors or .npy file among: ${files.map(f => f.name).join(', ')}.`
-                                             : 'No .safetensors, .npy or model.safetensors.index.json among the chosen files.' });
+    store.set({ state: 'error', error: index ? `No model file (.safetensors, .gguf, .onnx, .pt, .pth, .bin, .npy) among: ${files.map(f => f.name).join(', ')}.`
+                                             : 'No model file (.safetensors, .gguf, .onnx, .pt, .pth, .bin, .npy) or shard index among the chosen files.' });
     return;
   }
   const { report } = engine.run({ models, index }, {
