@@ -55,9 +55,9 @@ const std::vector<Field>& layer_fields() {
       // Exact in share links: allocation plans are computed from them (report/plan.h).
       {"alpha_hill", T::Number, "", "Hill alpha with xmin = the median eigenvalue (AlphaPruning alpha_mid, TempBalance "
        "'median'), float64, eigenvalues > 1e-5 (their filter_zeros=True: their float32 default fails or moves alpha "
-       "by up to 14% on rank-deficient layers)", kHill, true, "\u03b1 Hill", S::Exact},
+       "by up to 14% on rank-deficient layers)", kHill, true, "\u03b1 Hill", S::Approximate},
       {"alpha_hill_peak", T::Number, "", "Hill alpha, KS scan near the log-histogram peak (AlphaPruning alpha_peak, "
-       "TempBalance 'fix-finger'), float64, eigenvalues > 1e-5 (as alpha_hill)", kHill, true, "\u03b1 Hill peak", S::Exact},
+       "TempBalance 'fix-finger'), float64, eigenvalues > 1e-5 (as alpha_hill)", kHill, true, "\u03b1 Hill peak", S::Approximate},
       {"num_fingers", T::Integer, "", "largest eigenvalues clipped off as fingers", kFingers, true, "", S::Dropped},
       {"raw_alpha", T::Number, "", "alpha before the fingers were clipped", kFingers, true, "", S::Dropped},
       {"lambda_max", T::Number, kEval, "largest eigenvalue", "", true, "\u03bb_max", S::Approximate},

@@ -111,7 +111,7 @@ test('hostile links are refused with a clear message, before any big allocation'
   const good = compactReport(tiny());
   const variant = f => { const c = structuredClone(good); f(c); return linkOf(c); };
   await rejects(decodeShare(linkOf({ ...good, format: 'something-else' })), /not a weightscope report/);
-  await rejects(decodeShare(variant(c => { c.version = 2; })), /version 2 is not supported/);
+  await rejects(decodeShare(variant(c => { c.version = 3; })), /version 3 is not supported/);
   await rejects(decodeShare(variant(c => { c.layers.name = [{ toString: 1 }]; })), /wrong type/);
   // JSON.parse makes "__proto__" an own key; a column by that name must not reach an object's prototype.
   const proto = b64url(deflateRawSync(JSON.stringify(good).replace('"layers":{', '"layers":{"__proto__":[{"polluted":1}],')));

@@ -29,7 +29,9 @@ export const SHARE_FORMAT = 'weightscope-share';
 const Q = 4095;                 // 12-bit quantization steps (tail eigenvalues)
 const QD = 1023;                // 10-bit steps of the KS distance D in [0, 1]
 const TAIL_SAMPLE = 48;         // tail eigenvalues kept per layer before sampling quantiles
-const KS_STEP = 3;              // one KS point per this many histogram bins (34 of 100 bins)
+const KS_STEP = 4;              // one KS point per this many histogram bins (25 of 100 bins)
+const KS_STEP_V1 = 3;           // what version 1 links used (they still open)
+const VERSION = 2;
 const RANGE_DIGITS = 10;        // significant digits of the histograms' log10 range
 const METADATA_CHARS = 300;
 const METADATA_KEYS = 64;
@@ -81,11 +83,11 @@ function tailRanks(T) {
 // Ranks (among the evals > EVALS_THRESH, ascending) of the KS points: the first eigenvalue of every
 // KS_STEP bins, the chosen xmin (the tail's first), the last candidate. Integers only, so the
 // encoder and any decoder agree exactly.
-function ksRanks(counts, T) {
+function ksRanks(counts, T, step = KS_STEP) {
   const ranks = new Set();
   let start = 0;
-  for (let b = 0; b < counts.length; b += KS_STEP) {
-    const c = counts.slice(b, b + KS_STEP).reduce((x, y) => x + y, 0);
+  for (let b = 0; b < counts.length; b += step) {
+    const c = counts.slice(b, b + step).reduce((x, y) => x + y, 0);
     if (c) ranks.add(start);
     start += c;
   }
@@ -173,7 +175,7 @@ export function compactReport(report) {
   const skipped = (report.skipped ?? []).slice(0, SKIPPED_ROWS)
     .map(s => ({ ...s, tensor: s.tensor === `${s.name}.weight` ? 0 : s.tensor }));
   return {
-    format: SHARE_FORMAT, version: 1, generator: report.generator,
+    format: SHARE_FORMAT, version: VERSION, generator: report.generator,
     model: { files: m.files, format: m.format, total_bytes: m.total_bytes, num_tensors: m.num_tensors,
              metadata: Object.fromEntries(meta.slice(0, METADATA_KEYS).map(([k, v]) =>
                [k, v.length > METADATA_CHARS ? v.slice(0, METADATA_CHARS) + '\u2026' : v])) },
@@ -287,7 +289,7 @@ function unpackSpectra(p, layer, notes, budget) {
     if (ranks.length < T) notes.tailSampled = true;
     out.evals = evals;
     if (kd.length) {
-      const ranks = ksRanks(counts, T);
+      const ranks = ksRanks(counts, T, budget.ksStep);
       if (ranks.length !== kd.length) bad('the KS curve does not match the histogram');
       const keep = ranks.map((r, i) => [evals[n - binned + r], D[i]]).filter(([, d]) => d !== null);
       out.ks = { xmin: keep.map(([x]) => x), D: keep.map(([, d]) => d / QD) };
@@ -299,10 +301,10 @@ function unpackSpectra(p, layer, notes, budget) {
 // The report a compact object describes; throws ReportError on anything malformed.
 export function expandReport(c) {
   if (c === null || typeof c !== 'object' || c.format !== SHARE_FORMAT) bad('unknown format');
-  if (c.version !== 1) bad(`version ${JSON.stringify(c.version)} is not supported`);
+  if (c.version !== 1 && c.version !== VERSION) bad(`version ${JSON.stringify(c.version)} is not supported`);
   if (!Array.isArray(c.spectra) || c.spectra.length > LIMITS.layers) bad('no layer list');
   const n = c.spectra.length;
-  const notes = {}, budget = { evals: 0 };
+  const notes = {}, budget = { evals: 0, ksStep: c.version === 1 ? KS_STEP_V1 : KS_STEP };
   const layers = rowsOf(c.layers, n, 'layers').map((l, i) => {
     const spectra = unpackSpectra(c.spectra[i], l, notes, budget);
     return spectra ? { ...l, spectra } : l;
@@ -322,7 +324,7 @@ export function expandReport(c) {
     `Approximated: tail eigenvalues (\u03bb \u2265 xmin) are quantized to 12 bits of log10 \u03bb over the tail` +
       (notes.tailSampled ? `; of tails longer than ${TAIL_SAMPLE}, ${TAIL_SAMPLE} eigenvalues at ranks spaced geometrically from the largest are kept and the others interpolated` : '') +
       '; eigenvalues below xmin are placed evenly inside their histogram bins (so the explained-variance plot is approximate) and those \u2264 1e-5 are shown as 0.',
-    `Approximated: the KS distance D is drawn at about ${Math.ceil(100 / KS_STEP)} candidate xmin per layer (at the rebuilt eigenvalues), to \u00b1${(0.5 / QD).toFixed(4)}; alpha against xmin is recomputed there from the rebuilt eigenvalues.`,
+    `Approximated: the KS distance D is drawn at about ${Math.ceil(100 / budget.ksStep)} candidate xmin per layer (at the rebuilt eigenvalues), to \u00b1${(0.5 / QD).toFixed(4)}; alpha against xmin is recomputed there from the rebuilt eigenvalues.`,
     'Approximated: the lin-lin ESD and the MP-fit histogram are drawn from the rebuilt eigenvalues.',
     ...(omitted.skipped > 0 ? [`${omitted.skipped} further skipped tensors are not listed.`] : []),
     ...(omitted.metadata ? [`Model metadata is shortened to ${METADATA_KEYS} entries of ${METADATA_CHARS} characters.`] : []),
