@@ -105,7 +105,7 @@ test('the element takes data, inline JSON and fragment sources, and reports bad 
         badLayer: await make({ data: JSON.stringify(tiny), part: 'layer', layer: '<b>x</b>' }),
       };
     }, fragment);
-    assert.deepEqual(result.data, { ok: true, rows: 1, figures: 6 });
+    assert.deepEqual(result.data, { ok: true, rows: 1, figures: 8 });
     assert.deepEqual(result.inline, { ok: true, rows: 1, figures: 0 });
     assert.equal(result.fragment.rows, 41);
     assert.match(result.missing.message, /could not be loaded \(HTTP 404\)/);
