@@ -9,22 +9,10 @@
 #include "io/byte_source.h"
 #include "io/input_error.h"
 #include "support/formats_test_util.h"
+#include "support/io_test_util.h"
 
-namespace {
-
-std::vector<uint8_t> pattern(size_t n) {
-  std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 7 + 3);
-  return v;
-}
-
-std::vector<uint8_t> read(ws::ByteSource& src, uint64_t offset, size_t n) {
-  std::vector<uint8_t> out(n, 0xEE);
-  src.read(offset, out.data(), n);
-  return out;
-}
-
-}  // namespace
+using wstest::pattern;
+using wstest::read;
 
 TEST_CASE("memory_source: size, name and byte-range reads", "[io]") {
   const std::vector<uint8_t> bytes = pattern(100);
