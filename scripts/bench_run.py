@@ -30,7 +30,8 @@ LLAMA_BLOCK = [("self_attn.q_proj", (4096, 4096)), ("self_attn.k_proj", (4096, 4
                ("self_attn.v_proj", (4096, 4096)), ("self_attn.o_proj", (4096, 4096)),
                ("mlp.gate_proj", (11008, 4096)), ("mlp.up_proj", (11008, 4096)), ("mlp.down_proj", (4096, 11008))]
 LLAMA_SHARDS = [LLAMA_BLOCK[:5], LLAMA_BLOCK[5:]]  # attention + gate, then up + down
-TARGETS = {"page/native": 1.5, "llama native/scipy": 0.12, "llama page/scipy": 0.30, "4096 native/numpy": 0.5}
+TARGETS = {"page/native": 1.5, "llama native/scipy": 0.12, "llama page/scipy": 0.30, "4096 native/numpy": 0.5,
+           "4096 vectors/eigenvalues": 3.0}
 
 
 # --- Synthetic models ---------------------------------------------------------------------------
@@ -178,9 +179,9 @@ def timed(cmd):
     return {"wall": wall, "rss_mb": rss, "cpu": stats["Percent of CPU this job got"], "out": out}
 
 
-def native(cli, path):
+def native(cli, path, vectors=False):
     report = "/tmp/ws-bench-report.json"
-    r = timed([cli, "analyze", path, "--json", report, "--timings", "--quiet"])
+    r = timed([cli, "analyze", path, "--json", report, "--timings", "--quiet"] + (["--vectors"] if vectors else []))
     if "error" in r:
         return r
     with open(report) as f:
@@ -195,11 +196,11 @@ def model_files(path):
     return [os.path.join(path, f) for f in sorted(os.listdir(path))] if os.path.isdir(path) else [path]
 
 
-def wasm_node(path):
+def wasm_node(path, vectors=False):
     files = model_files(path)
     index = [f for f in files if f.endswith(".index.json")]
     cmd = ["node", os.path.join(ROOT, "scripts/bench_wasm.mjs"), "mt", "2"] + [f for f in files if f not in index]
-    return timed(cmd + (["--index", index[0]] if index else []))
+    return timed(cmd + (["--index", index[0]] if index else []) + (["--vectors"] if vectors else []))
 
 
 def page(path, profile=False):
@@ -265,6 +266,11 @@ def print_case(case, res):
         if k in res:
             b = res[k]
             print(f"  {label}: " + (b["error"] if "error" in b else f"{b['out']['seconds']:.3f} s (file reads and float64 copies excluded), peak RSS {b['rss_mb']:.0f} MB, CPU {b['cpu']}"))
+    vec = res.get("vectors")
+    if vec:
+        wv = vec["wasm"].get("out") or {}
+        print(f"  {'total with eigenvectors (vectors option)':48s} {fmt(vec['native'].get('wall')):>9s} {fmt(wv.get('seconds')):>9s} {'':>9s}"
+              "   " + "; ".join(f"{k}: {r['error']}" for k, r in vec.items() if "error" in r))
     mem = (f"  peak memory: native RSS {nat['rss_mb']:.0f} MB (CPU {nat['cpu']} of one core)" if "rss_mb" in nat
            else "  peak memory: native -")
     if po:
@@ -304,6 +310,12 @@ def ratio_rows(results):
             numpy = (r.get("numpy") or {}).get("out")
             add("4096x4096 F32: native Gram+eigenvalues / numpy", core, numpy and numpy["seconds"],
                 TARGETS["4096 native/numpy"])
+            vec = r.get("vectors") or {}
+            add("4096x4096: native, vectors / eigenvalues only", (vec.get("native") or {}).get("wall"),
+                r["native"].get("wall"), TARGETS["4096 vectors/eigenvalues"])
+            wasm_s = lambda w: (w.get("out") or {}).get("seconds")
+            add("4096x4096: wasm/node, vectors / eigenvalues only", wasm_s(vec.get("wasm") or {}),
+                wasm_s(r["wasm"]), TARGETS["4096 vectors/eigenvalues"])
     return rows
 
 
@@ -358,6 +370,9 @@ def run(d, build, quick, profile):
             res["scipy"] = timed([sys.executable, __file__, "baseline", "svd", path])
         if case == "layer_4096x4096":
             res["numpy"] = timed([sys.executable, __file__, "baseline", "eigh", path])
+            # The eigenvector route on the same layer (issue 10: <= 3x the eigenvalue-only time).
+            res["vectors"] = {"native": native(cli, path, vectors=True) if os.path.exists(cli) else {"error": "CLI not built"},
+                              "wasm": wasm_node(path, vectors=True) if have_wasm else absent}
         results.append((case, res))
         print_case(case, res)
     print_ratios(results)

@@ -11,7 +11,7 @@ import { LAYER_FIELDS, OPTIONS, SKIPPED_FIELDS, SUMMARY_FIELDS } from '../web/js
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DTS_PATH = join(ROOT, 'wasm/report-fields.d.ts');
 
-const TS_TYPES = { integer: 'number', number: 'number', string: 'string', boolean: 'boolean', 'integer[]': 'number[]',
+const TS_TYPES = { integer: 'number', number: 'number', string: 'string', path: 'string', boolean: 'boolean', 'integer[]': 'number[]',
                    object: 'object' };
 const tsType = kind => TS_TYPES[kind] ?? kind.split('|').map(c => `'${c}'`).join(' | ');  // an option's "a|b"
 const comment = text => `  /** ${text.replace(/\*\//g, '* /')} */`;

@@ -13,7 +13,9 @@
 #include "analysis/analysis.h"
 #include "analysis/options_json.h"
 #include "file_source.h"
+#include "formats/npy.h"
 #include "io/input_error.h"
+#include "latent/latent_space.h"
 #include "report/csv.h"
 #include "report/plan.h"
 #include "report/summary.h"
@@ -46,25 +48,46 @@ ws::AnalyzeOptions parse_options(const std::string& text) {
   return ws::options_from_json(j);
 }
 
+// A model from a JS array of File/Blob objects (their `name` is used) and its index text ("" when none).
+ws::ModelInput open_files(val files, std::string index_json) {
+  std::vector<std::unique_ptr<ws::ByteSource>> sources;
+  const unsigned n = files["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) {
+    val f = files[i];
+    sources.push_back(ws::browser_file_source(f, f["name"].as<std::string>()));
+  }
+  std::optional<std::string> index;
+  if (!index_json.empty()) index = std::move(index_json);
+  return ws::open_model(std::move(sources), index);
+}
+
 // One analysis over browser Files. files: a JS array of File/Blob objects whose `name` is used;
 // index_json: the text of model.safetensors.index.json, or "" when there is none.
 class BrowserAnalysis {
  public:
-  explicit BrowserAnalysis(std::unique_ptr<ws::Analysis> analysis) : analysis_(std::move(analysis)) {}
+  // Progress inside a long step goes to Module.wsProgress(phase, fraction) when the worker has set
+  // it (the worker throttles and posts it to the page); looked up per report, which is coarse.
+  explicit BrowserAnalysis(std::unique_ptr<ws::Analysis> analysis) : analysis_(std::move(analysis)) {
+    analysis_->set_progress([](const char* phase, double fraction) {
+      const val sink = val::module_property("wsProgress");
+      if (sink.typeOf().as<std::string>() == "function") sink(std::string(phase), fraction);
+    });
+  }
 
   // A factory, not a constructor: a JS error thrown out of an Embind constructor would leak the object.
   static BrowserAnalysis* open(val files, std::string index_json, std::string options_json) {
+    return open_with_base(files, std::move(index_json), std::move(options_json), val::undefined(), "");
+  }
+
+  // open() with the base model of a fine-tune: base_files (a second File list, or undefined) and its
+  // index; each layer is then analyzed as dW = W - W_base, the two tensors read one after the other.
+  static BrowserAnalysis* open_with_base(val files, std::string index_json, std::string options_json, val base_files,
+                                         std::string base_index_json) {
     return to_js_errors([&] {
-      std::vector<std::unique_ptr<ws::ByteSource>> sources;
-      const unsigned n = files["length"].as<unsigned>();
-      for (unsigned i = 0; i < n; ++i) {
-        val f = files[i];
-        sources.push_back(ws::browser_file_source(f, f["name"].as<std::string>()));
-      }
-      std::optional<std::string> index;
-      if (!index_json.empty()) index = std::move(index_json);
-      return new BrowserAnalysis(std::make_unique<ws::Analysis>(ws::open_model(std::move(sources), index),
-                                                                parse_options(options_json)));
+      std::optional<ws::ModelInput> base;
+      if (!base_files.isUndefined() && !base_files.isNull()) base = open_files(base_files, std::move(base_index_json));
+      return new BrowserAnalysis(std::make_unique<ws::Analysis>(open_files(files, std::move(index_json)),
+                                                                parse_options(options_json), std::move(base)));
     });
   }
 
@@ -106,10 +129,42 @@ class BrowserAnalysis {
 
   std::string report() const { return to_js_errors([&] { return analysis_->report().dump(); }); }
 
-  // The eigenvector metrics of one analyzed layer, computed now (Analysis::layer_vectors): the
-  // page's per-layer "Eigenvectors" action on a report made without the vectors option.
-  std::string layer_vectors(std::string name) {
-    return to_js_errors([&] { return analysis_->layer_vectors(name).dump(); });
+  // The end of a run in the page: {"report": the report without its entries (null), "counts":
+  // {"layers", "skipped"}} — the page holds the entries already, and the check of their counts.
+  std::string report_head() const {
+    return to_js_errors([&] {
+      return nlohmann::json{{"report", analysis_->report(false)},
+                            {"counts", {{"layers", scalar_layers_.size()}, {"skipped", num_skipped_}}}}
+          .dump();
+    });
+  }
+
+  // The eigenvector metrics of one layer, computed now: the page's per-layer "Eigenvectors" action
+  // on a report made without the vectors option. layer_json: the layer's report entry (its
+  // scalars suffice) from a run over the same files; the page opens them again for each action
+  // (Analysis::entry_vectors), so the action works after a Cancel replaced the worker.
+  std::string layer_vectors(std::string layer_json) {
+    return to_js_errors([&] { return analysis_->entry_vectors(nlohmann::json::parse(layer_json)).dump(); });
+  }
+
+  // The latent space of one dense layer (Analysis::latent_space; layer_json as for layer_vectors)
+  // as the CLI's --latent-out writes it: {k, rows, cols, components, coordinates}, the two .npy
+  // files as Uint8Arrays (copies: a view into the wasm heap would go stale when memory grows).
+  val latent_space(std::string layer_json) {
+    return to_js_errors([&] {
+      const ws::LatentSpace ls = analysis_->latent_space(nlohmann::json::parse(layer_json));
+      const auto bytes = [](const std::string& npy) {
+        const val view(emscripten::typed_memory_view(npy.size(), reinterpret_cast<const uint8_t*>(npy.data())));
+        return val::global("Uint8Array").new_(view);
+      };
+      val out = val::object();
+      out.set("k", static_cast<double>(ls.k));
+      out.set("rows", static_cast<double>(ls.rows));
+      out.set("cols", static_cast<double>(ls.cols));
+      out.set("components", bytes(ws::npy_float64(ls.components, ls.cols, ls.k)));
+      out.set("coordinates", bytes(ws::npy_float64(ls.coordinates, ls.rows, ls.k)));
+      return out;
+    });
   }
 
  private:
@@ -141,6 +196,7 @@ std::string plan_csv(std::string plan_json) {
 EMSCRIPTEN_BINDINGS(weightscope) {
   emscripten::class_<BrowserAnalysis>("Analysis")
       .class_function("open", &BrowserAnalysis::open, emscripten::allow_raw_pointers())
+      .class_function("open", &BrowserAnalysis::open_with_base, emscripten::allow_raw_pointers())
       .function("model", &BrowserAnalysis::model)
       .function("numTensors", &BrowserAnalysis::num_tensors)
       .function("nextIndex", &BrowserAnalysis::next_index)
@@ -148,7 +204,9 @@ EMSCRIPTEN_BINDINGS(weightscope) {
       .function("step", &BrowserAnalysis::step)
       .function("summary", &BrowserAnalysis::summary)
       .function("report", &BrowserAnalysis::report)
-      .function("layerVectors", &BrowserAnalysis::layer_vectors);
+      .function("reportHead", &BrowserAnalysis::report_head)
+      .function("layerVectors", &BrowserAnalysis::layer_vectors)
+      .function("latentSpace", &BrowserAnalysis::latent_space);
   emscripten::function("reportCsv", &report_csv);
   emscripten::function("allocationPlan", &allocation_plan);
   emscripten::function("planCsv", &plan_csv);

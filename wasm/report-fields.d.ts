@@ -54,6 +54,26 @@ export interface LayerFields {
   alpha_hill?: number;
   /** Hill alpha, KS scan near the log-histogram peak (AlphaPruning alpha_peak, TempBalance 'fix-finger'), float64, eigenvalues > 1e-5 (as alpha_hill) (present when: the estimator is defined on the layer (docs/methods.md, "Hill alpha")) */
   alpha_hill_peak?: number;
+  /** alpha of the base model's W_base, fitted as its own layer (the row's other fields are dW's; on a LoRA W_plus_BA row, W_base + dW's) (present when: base, and that matrix's own fit succeeded) */
+  alpha_base?: number;
+  /** alpha of the fine-tuned W_ft, fitted as its own layer (present when: base, and that matrix's own fit succeeded) */
+  alpha_ft?: number;
+  /** ||W_ft - W_base||_F of the raw tensor, float64 (weightwatcher distances() delta_W, there float32) (unit: weight; present when: base (the layer is dW = W_ft - W_base)) */
+  delta_W?: number;
+  /** delta_W / ||W_base||_F (present when: base and W_base is not all zero) */
+  delta_rel?: number;
+  /** ||b_ft - b_base||_F of the layer's bias (distances() delta_b) (unit: weight; present when: base and both models have the bias "<name>.bias" in the same shape) */
+  delta_b?: number;
+  /** a LoRA adapter's module (docs/methods.md, "LoRA adapters"): "BA" = the update dW = lora_scaling * B A, its r nonzero eigenvalues; "W_plus_BA" = the base weight plus dW, full ESD (present when: a LoRA adapter (adapter_config.json beside the weights)) */
+  lora_update?: string;
+  /** the module's LoRA rank r (rank_pattern applied) (present when: a LoRA adapter (adapter_config.json beside the weights)) */
+  lora_r?: number;
+  /** the module's lora_alpha (alpha_pattern applied) (present when: a LoRA adapter (adapter_config.json beside the weights)) */
+  lora_alpha?: number;
+  /** scaling of B A: lora_alpha / r (use_rslora: lora_alpha / sqrt(r)) (present when: a LoRA adapter (adapter_config.json beside the weights)) */
+  lora_scaling?: number;
+  /** the base model's tensor the LoRA update is added to (present when: lora_update = W_plus_BA) */
+  base_tensor?: string;
   /** largest eigenvalues clipped off as fingers (present when: fix_fingers = clip_xmax) */
   num_fingers?: number;
   /** alpha before the fingers were clipped (present when: fix_fingers = clip_xmax) */
@@ -186,6 +206,10 @@ export interface SummaryFields {
   complete: boolean;
   /** rank K of the latent space: eigenpairs in the power-law tail (present when: a single .npy matrix whose fit succeeded) */
   latent_rank_K?: number;
+  /** mean delta_W over the layers compared, unchanged ones (skipped, delta_W = 0) included: weightwatcher distances()' avg_delta_W (unit: weight; present when: base) */
+  avg_delta_W?: number;
+  /** mean delta_b over the same layers, 0 for a layer without a bias pair (distances()' avg_delta_b) (unit: weight; present when: base) */
+  avg_delta_b?: number;
 }
 
 /** The fields of a layer tensor that was not analyzed (report.skipped[i]). */
@@ -202,6 +226,10 @@ export interface SkippedFields {
   dtype: string;
   /** why the layer was not analyzed */
   reason: string;
+  /** 0: an unchanged layer of a fine-tune (counted in avg_delta_W) (unit: weight; present when: base and the layer is unchanged) */
+  delta_W?: number;
+  /** its bias distance, as a layer's delta_b (unit: weight; present when: base, the layer is unchanged and has a bias pair) */
+  delta_b?: number;
 }
 
 /** The analysis options Analysis.open accepts (as JSON text); every key optional. */
@@ -236,6 +264,8 @@ export interface OptionFields {
   threads?: number;
   /** each layer's seconds per phase, for benchmarks (off); CLI --timings */
   timings?: boolean;
+  /** base model of a fine-tune (file or folder; page: its files): each layer is analyzed as dW = W - W_base, with both alphas and the distances (none); CLI --base */
+  base?: string;
 }
 
 /** report.options: every option that changes results, defaults included. */
@@ -266,4 +296,6 @@ export interface ReportOptionFields {
   spectra: boolean;
   /** eigenvector metrics: localization, participation ratio, vector entropy, bulk and tail (off); CLI --vectors */
   vectors: boolean;
+  /** base model of a fine-tune (file or folder; page: its files): each layer is analyzed as dW = W - W_base, with both alphas and the distances (none); CLI --base */
+  base: string;
 }

@@ -46,6 +46,11 @@ export type WeightscopeFactory = (options?: ModuleOptions) => Promise<Weightscop
 
 export interface WeightscopeModule {
   Analysis: AnalysisStatic;
+  /**
+   * Set by the caller: progress inside a long step() (a layer analyzed alone), phase "read", "gram",
+   * "reduction", "eigenvalues" or "fit" with the fraction of it done (core/util/progress.h).
+   */
+  wsProgress?: ((phase: string, fraction: number) => void) | null;
   /** The CSV of a report (JSON text of a Report, e.g. report()'s): a header and one row per layer. */
   reportCsv(reportJson: string): string;
   /**
@@ -75,6 +80,13 @@ export interface AnalysisStatic {
    * '{}' for the defaults; threads defaults to 1). Reads only the headers; throws an Error on bad input.
    */
   open(files: ArrayLike<ModelFile>, indexJson: string, optionsJson: string): Analysis;
+  /**
+   * The same with the base model of a fine-tune: baseFiles (its files, as files; undefined for none) and
+   * baseIndexJson. Each layer is then dW = W - W_base (tensors paired by name, read one pair at a time),
+   * with alpha_base, alpha_ft, delta_W in its entry; report.base and the summary's avg_delta_W/avg_delta_b.
+   */
+  open(files: ArrayLike<ModelFile>, indexJson: string, optionsJson: string,
+       baseFiles: ArrayLike<ModelFile> | undefined, baseIndexJson: string): Analysis;
 }
 
 /** One analysis, one tensor per step(). An Embind object: call delete() when done with it. */
@@ -93,8 +105,12 @@ export interface Analysis {
   summary(): JsonText<RunningSummary>;
   /** The whole report so far, as the CLI's --json writes it. */
   report(): JsonText<Report>;
-  /** The eigenvector metrics of the analyzed layer `name`, computed now (its tensor is read again); throws for another name. */
-  layerVectors(name: string): JsonText<LayerVectors>;
+  /** The end of a run: the report with "layers" and "skipped" null (the page has them), and their counts. */
+  reportHead(): JsonText<ReportHead>;
+  /** The eigenvector metrics of one layer, computed now (its tensor is read again). layerJson: the layer's report entry (JSON text) from a run over the same files; throws when it names another tensor. */
+  layerVectors(layerJson: string): JsonText<LayerVectors>;
+  /** The latent space of one dense layer (layerJson as for layerVectors; K = its num_pl_spikes): the two .npy files the CLI's --latent-out writes; throws for a layer that is not dense or whose fit failed. */
+  latentSpace(layerJson: string): LatentSpace;
   /** Frees the C++ object. */
   delete(): void;
 }
@@ -120,6 +136,16 @@ export interface Options extends OptionFields {}
 export interface ReportOptions extends ReportOptionFields {}
 
 /** model(). */
+/** reportHead(): the report without its entries, and their counts. */
+export interface ReportHead {
+  report: Report;
+  counts: EntryCounts;
+}
+export interface EntryCounts {
+  layers: number;
+  skipped: number;
+}
+
 export interface ModelInfo {
   files: string[];
   format: 'safetensors' | 'npy' | 'pytorch' | 'gguf' | 'onnx';
@@ -211,6 +237,15 @@ export interface LayerVectors {
   tail_mean_part_ratio: number | null;
   tail_var_part_ratio: number | null;
   spectra: VectorSpectra;
+}
+
+/** latentSpace(): K, the matrix's shape, and the .npy bytes of V_K (cols x K) and M V_K (rows x K), float64. */
+export interface LatentSpace {
+  k: number;
+  rows: number;
+  cols: number;
+  components: Uint8Array;
+  coordinates: Uint8Array;
 }
 
 /** The per-eigenvector arrays of layerVectors(), in ascending eigenvalue order. */

@@ -2,10 +2,11 @@
 // The shell lists every page, script and style (modules load lazily, so a first visit may not have
 // fetched them all); the wasm build in use is cached when the worker fetches it.
 // Only this origin's GET requests are handled; responses keep their COOP/COEP headers.
-const CACHE = 'weightscope-v3';
+const CACHE = 'weightscope-v4';
 const SHELL = ['./', 'compare.html', 'css/app.css', 'css/embed.css', 'css/layer-table.css', 'embed.html', 'guide.html', 'index.html',
   'js/app.js', 'js/compare/compare.js', 'js/download.js', 'js/embed/embed-page.js', 'js/embed/iframe-resize.js',
-  'js/embed/weightscope-report.js', 'js/engine.js', 'js/fields.js', 'js/files.js', 'js/plot/plot.js', 'js/plot/ticks.js',
+  'js/embed/weightscope-report.js', 'js/engine.js', 'js/fields.js', 'js/files.js', 'js/layer-actions.js',
+  'js/base-model.js', 'js/plot/plot.js', 'js/plot/ticks.js',
   'js/report/alpha-chart.js', 'js/report/format.js', 'js/report/layer-plots.js',
   'js/report/layer-table.js', 'js/report/report-view.js', 'js/report/skipped.js', 'js/report/spectra.js',
   'js/report/summary.js', 'js/share/codec.js', 'js/share/compact.js', 'js/share/share-page.js',

@@ -16,6 +16,7 @@
 #include "report/plot_data.h"
 #include "spectrum/eigenvalues.h"
 #include "spectrum/eigenvectors.h"
+#include "util/progress.h"
 
 namespace ws {
 namespace {
@@ -92,27 +93,18 @@ void add_vector_columns(FieldWriter& j, const std::vector<VectorMetrics>& vector
   for (const auto& [key, value] : vector_columns(vectors, num_tail)) j.set(key, value);
 }
 
+}  // namespace
+
 nlohmann::json timings_json(const PhaseTimes& t) {
   return {{"read", t.read}, {"decode", t.decode}, {"gram", t.gram}, {"reduction", t.reduction},
           {"tridiagonal", t.tridiagonal}, {"svd", t.svd}, {"fit", t.fit}, {"randomize", t.randomize}, {"json", t.json}};
 }
 
-}  // namespace
+namespace {
 
-nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const LayerPlan& plan,
-                             const AnalyzeOptions& opt, ThreadPool& pool, PhaseTimes times) {
-  const auto start = std::chrono::steady_clock::now();
-  PhaseTimes* timed = opt.timings ? &times : nullptr;
-  PhaseClock clock(timed);
-  const std::vector<MatrixView> mats = layer_matrices(data, t, plan, opt.layers);
-  clock.lap(&PhaseTimes::decode);
-  std::vector<VectorMetrics> vectors;  // per eigenvalue of evals, with opt.vectors
-  const std::vector<double> evals =
-      opt.vectors ? eigenvalues_and_vector_metrics(mats, pool, vectors) : pooled_eigenvalues(mats, pool, timed);
-  clock.restart();
-  const SpectralMetrics m = spectral_metrics(evals, plan.N);
-
-  FieldWriter j(layer_fields());
+// The fields that follow from the eigenvalues alone: identity, norms, the fit, Hill, detX, MP.
+PowerLawFit add_eigenvalue_fields(FieldWriter& j, const std::vector<double>& evals, const SpectralMetrics& m,
+                                  const TensorInfo& t, const LayerPlan& plan, const AnalyzeOptions& opt) {
   j.set({{"name", plan.name},
          {"tensor", t.name},
          {"type", plan.type},
@@ -153,6 +145,26 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
     if (fit.ok) j.set({{"ERG_gap", d.num - fit.num_pl_spikes}, {"detX_gap_decades", detx_gap_decades(d.val, fit.xmin)}});
   }
   if (opt.mp_fit) add_mp_fit(j, evals, plan);
+  return fit;
+}
+
+}  // namespace
+
+nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const LayerPlan& plan,
+                             const AnalyzeOptions& opt, ThreadPool& pool, PhaseTimes times) {
+  const auto start = std::chrono::steady_clock::now();
+  PhaseTimes* timed = opt.timings ? &times : nullptr;
+  PhaseClock clock(timed);
+  const std::vector<MatrixView> mats = layer_matrices(data, t, plan, opt.layers);
+  clock.lap(&PhaseTimes::decode);
+  std::vector<VectorMetrics> vectors;  // per eigenvalue of evals, with opt.vectors
+  const std::vector<double> evals =
+      opt.vectors ? eigenvalues_and_vector_metrics(mats, pool, vectors) : pooled_eigenvalues(mats, pool, timed);
+  clock.restart();
+  report_progress("fit", 0.0);
+  FieldWriter j(layer_fields());
+  const SpectralMetrics m = spectral_metrics(evals, plan.N);
+  const PowerLawFit fit = add_eigenvalue_fields(j, evals, m, t, plan, opt);
   if (opt.vectors) add_vector_columns(j, vectors, vector_tail(fit.ok, fit.num_pl_spikes, vectors.size()));
   if (opt.fit_tpl && fit.ok) add_tpl(j, evals, fit);
   clock.lap(&PhaseTimes::fit);
@@ -166,6 +178,17 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
   }
   clock.lap(&PhaseTimes::json);
   if (timed) j.set("timings", timings_json(times));
+  j.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return j.take();
+}
+
+nlohmann::json analyze_eigenvalues(const std::vector<double>& evals, const TensorInfo& t, const LayerPlan& plan,
+                                   const AnalyzeOptions& opt) {
+  const auto start = std::chrono::steady_clock::now();
+  FieldWriter j(layer_fields());
+  const PowerLawFit fit = add_eigenvalue_fields(j, evals, spectral_metrics(evals, plan.N), t, plan, opt);
+  if (opt.fit_tpl && fit.ok) add_tpl(j, evals, fit);
+  if (opt.spectra) j.set("spectra", plot_data(evals, fit, nullptr));
   j.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return j.take();
 }

@@ -1,5 +1,7 @@
 #pragma once
 // One layer from its raw bytes to its report entry: matrices -> eigenvalues -> fit -> metrics.
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "analysis/analysis.h"
@@ -15,6 +17,15 @@ namespace ws {
 // entry's "timings" adds this function's own.
 nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const LayerPlan& plan,
                              const AnalyzeOptions& opt, ThreadPool& pool, PhaseTimes times = {});
+
+// The entry of a layer known by its eigenvalues (ascending) rather than its matrix: a LoRA update's
+// nonzero ones (analysis/lora_analysis.h). analyze_layer's fields from them, without those that need
+// the matrix (randomize, vectors); mp_fit as opt says. t and plan give the identity fields.
+nlohmann::json analyze_eigenvalues(const std::vector<double>& evals, const TensorInfo& t, const LayerPlan& plan,
+                                   const AnalyzeOptions& opt);
+
+// A layer's "timings" entry (the timings option).
+nlohmann::json timings_json(const PhaseTimes& t);
 
 // A layer's eigenvector fields on demand (for a layer analyzed without the vectors option): the 12
 // vector columns, the tail being its top num_tail eigenvectors (all when the fit failed), and

@@ -54,6 +54,7 @@ const std::vector<Binding>& bindings() {
       plain([](AnalyzeOptions& o) -> auto& { return o.vectors; }),
       plain([](AnalyzeOptions& o) -> auto& { return o.threads; }),
       plain([](AnalyzeOptions& o) -> auto& { return o.timings; }),
+      plain([](AnalyzeOptions& o) -> auto& { return o.base; }),
   };
   return b;
 }
@@ -62,6 +63,7 @@ bool accepts(const OptionSpec& s, const json& v) {
   const std::string kind = s.kind;
   if (kind == "integer") return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
   if (kind == "boolean") return v.is_boolean();
+  if (kind == "path") return v.is_string();
   if (!v.is_string()) return false;
   const std::string choices = "|" + kind + "|";
   return choices.find("|" + v.get<std::string>() + "|") != std::string::npos;
@@ -87,6 +89,9 @@ const std::vector<OptionSpec>& option_specs() {
        "eigenvector metrics: localization, participation ratio, vector entropy, bulk and tail (off)", true},
       {"threads", "--threads", "integer", "worker threads, 0 = all cores (CLI 0, page: its pool)", false},
       {"timings", "--timings", "boolean", "each layer's seconds per phase, for benchmarks (off)", false},
+      {"base", "--base", "path",
+       "base model of a fine-tune (file or folder; page: its files): each layer is analyzed as dW = W - W_base, "
+       "with both alphas and the distances (none)", true},
   };
   return s;
 }

@@ -20,7 +20,7 @@ class OptionError : public InputError {
 struct OptionSpec {
   const char* key;      // JSON key
   const char* flag;     // CLI flag; "--no-x" for a boolean that defaults to on
-  const char* kind;     // "integer" (>= 0), "boolean" or a choice list "a|b|c"
+  const char* kind;     // "integer" (>= 0), "boolean", "path" (any string) or a choice list "a|b|c"
   const char* meaning;  // one line (CLI --help, docs/report-schema.md)
   bool in_report;       // written to report.options (threads is not: it does not change results)
 };

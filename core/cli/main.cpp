@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis/analysis.h"
+#include "analysis/distances.h"
 #include "analysis/model_list.h"
 #include "analysis/options_json.h"
 #include "formats/npy.h"
@@ -37,8 +38,12 @@ std::string usage() {
       "       weightscope plan REPORT.json --plan METHOD [plan options] --plan-out FILE\n"
       "                                        a layer allocation plan from a report (docs/plans.md)\n"
       "       weightscope schema --markdown|--json   the report's fields (docs/report-schema.md)\n"
+      "       weightscope distances BASE MODEL [--json FILE]\n"
+      "                                        per-layer ||W_base - W||_F and the means, as weightwatcher's\n"
+      "                                        distances(); BASE, MODEL: files or folders as PATH\n"
       "  PATH: a .safetensors, .gguf, .onnx, .pt/.pth/.bin or .npy file, several shard files (with or without\n"
-      "        model.safetensors.index.json), or a folder holding them\n"
+      "        model.safetensors.index.json), or a folder holding them; a folder (or files) with adapter_config.json\n"
+      "        is a PEFT LoRA adapter: each module's dW = scaling * B A, and W_base + dW with --base\n"
       "options:\n";
   const auto line = [&](std::string flag, const std::string& meaning) {
     flag.resize(std::max<size_t>(flag.size() + 1, 42), ' ');
@@ -177,7 +182,7 @@ Args parse_args(int argc, char** argv) {
       std::fputs(usage().c_str(), stdout);
       std::exit(0);
     }
-    usage_error("expected the 'analyze', 'merge', 'plan' or 'schema' command");
+    usage_error("expected the 'analyze', 'merge', 'plan', 'distances' or 'schema' command");
   }
   Args a;
   nlohmann::json options = nlohmann::json::object();
@@ -283,6 +288,12 @@ void write_latent_space(const Args& args, const nlohmann::json& report) {
                  static_cast<long long>(ls.rows), static_cast<long long>(ls.k));
 }
 
+// --base PATH: the base model of a fine-tune, opened beside the model (analysis/delta_layer.h).
+std::optional<ws::ModelInput> open_base(const ws::AnalyzeOptions& opt) {
+  if (opt.base.empty()) return std::nullopt;
+  return ws::open_model_paths({opt.base});
+}
+
 // Runs the analysis to its end, with progress on stderr, and returns its report.
 nlohmann::json run_analysis(ws::Analysis& analysis, bool quiet) {
   const auto start = std::chrono::steady_clock::now();
@@ -331,7 +342,7 @@ int analyze_list(const Args& args) {
     if (!args.quiet) std::fprintf(stderr, "weightscope: list entry %zu of 0..%zu: %s\n", k, models.size() - 1, models[k].c_str());
     nlohmann::json entry = {{"list_index", k}, {"path", models[k]}};
     try {
-      ws::Analysis analysis(ws::open_model_paths({models[k]}), args.opt);
+      ws::Analysis analysis(ws::open_model_paths({models[k]}), args.opt, open_base(args.opt));
       entry["report"] = run_analysis(analysis, args.quiet);
     } catch (const ws::InputError& e) {
       entry["error"] = e.what();
@@ -426,15 +437,45 @@ int plan_main(int argc, char** argv) {
   return 0;
 }
 
+// `weightscope distances BASE MODEL [--json FILE]`: the JSON of analysis/distances.h (stdout without
+// --json), with the default layer gates; a table of the layers when the JSON goes to a file.
+int distances_main(int argc, char** argv) {
+  std::vector<std::string> paths;
+  std::string json_path = "-";
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--json" && i + 1 < argc) json_path = argv[++i];
+    else if (arg.rfind("--", 0) == 0) usage_error("unknown distances option " + arg);
+    else paths.push_back(arg);
+  }
+  if (paths.size() != 2) usage_error("distances takes BASE and MODEL");
+  try {
+    ws::BaseModel base(ws::open_model_paths({paths[0]}));
+    ws::ModelInput model = ws::open_model_paths({paths[1]});
+    const nlohmann::json d = ws::model_distances(base, model, ws::LayerOptions{});
+    write_output(json_path, d.dump(1) + "\n");
+    if (json_path == "-") return 0;
+    for (const auto& l : d["layers"]) std::printf("%-40s %14.8g\n", l["name"].get<std::string>().c_str(), l["delta_W"].get<double>());
+    for (const auto& s : d["skipped"])
+      std::printf("%-40s skipped: %s\n", s["name"].get<std::string>().c_str(), s["reason"].get<std::string>().c_str());
+    if (d.contains("avg_delta_W")) std::printf("avg_delta_W %.8g, avg_delta_b %.8g\n", d["avg_delta_W"].get<double>(), d["avg_delta_b"].get<double>());
+  } catch (const ws::InputError& e) {
+    std::fprintf(stderr, "weightscope: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && !std::strcmp(argv[1], "distances")) return distances_main(argc, argv);
   if (argc >= 2 && !std::strcmp(argv[1], "merge")) return merge_main(argc, argv);
   if (argc >= 2 && !std::strcmp(argv[1], "plan")) return plan_main(argc, argv);
   Args args = parse_args(argc, argv);
   try {
     if (!args.models_path.empty()) return analyze_list(args);
-    ws::Analysis analysis(ws::open_model_paths(args.paths), args.opt);
+    ws::Analysis analysis(ws::open_model_paths(args.paths), args.opt, open_base(args.opt));
     const nlohmann::json report = run_analysis(analysis, args.quiet);
     if (!args.json_path.empty()) write_output(args.json_path, report.dump(1) + "\n");
     if (!args.csv_path.empty()) write_output(args.csv_path, ws::report_csv(report));

@@ -7,6 +7,7 @@
 #include <limits>
 #include <new>
 #include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "formats/gguf.h"
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kIndexWhere = "shard index (.index.json)";
 constexpr uint64_t kMaxIndexBytes = 100'000'000;  // an index lists names only; real ones are < 1 MB
+constexpr uint64_t kMaxAdapterConfigBytes = 1'000'000;  // real ones are < 2 kB
+constexpr char kAdapterConfig[] = "adapter_config.json";
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   if (s.size() < suffix.size()) return false;
@@ -174,10 +177,10 @@ ModelInput onnx_input(std::vector<std::unique_ptr<ByteSource>> sources, const st
   return m;
 }
 
-std::string read_all(ByteSource& src, uint64_t limit) {
+std::string read_all(ByteSource& src, uint64_t limit, const char* what = "an index file") {
   if (src.size() > limit)
     throw InputError(src.name() + ": is " + std::to_string(src.size()) + " bytes, over the " + std::to_string(limit) +
-                     "-byte limit for an index file");
+                     "-byte limit for " + what);
   std::string text(static_cast<size_t>(src.size()), '\0');
   src.read(0, text.data(), text.size());
   return text;
@@ -192,6 +195,15 @@ ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources, const st
   for (size_t i = 1; i < sources.size(); ++i)
     if (sources[i]->name() == sources[i - 1]->name())
       throw InputError("two input files are both named " + sources[i]->name());
+
+  // A PEFT adapter's config comes with its weights (a folder dropped whole, or named on the command line).
+  std::optional<std::string> adapter_config;
+  const auto config = std::find_if(sources.begin(), sources.end(), [](const auto& s) { return s->name() == kAdapterConfig; });
+  if (config != sources.end()) {
+    adapter_config = read_all(**config, kMaxAdapterConfigBytes, "an adapter_config.json");
+    sources.erase(config);
+    if (sources.empty()) throw InputError("adapter_config.json given without its adapter_model.safetensors");
+  }
 
   // ONNX first: its external data files may have any name (weights.bin, model.onnx.data).
   if (std::any_of(sources.begin(), sources.end(), [](const auto& s) { return is_onnx_name(s->name()); }))
@@ -225,12 +237,13 @@ ModelInput open_model(std::vector<std::unique_ptr<ByteSource>> sources, const st
     collect_shards(m, sources, index_json, [](ByteSource& s, size_t i) { return parse_safetensors(s, i); });
   }
   m.sources = std::move(sources);
+  m.adapter_config = std::move(adapter_config);
   return m;
 }
 
 ModelInput open_model_paths(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
-  std::optional<std::string> index_path;
+  std::optional<std::string> index_path, adapter_config_path;
   auto set_index = [&](const std::string& p) {
     if (index_path) throw InputError("two shard indexes given: " + *index_path + " and " + p);
     index_path = p;
@@ -238,7 +251,8 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
   for (const std::string& path : paths) {
     std::error_code ec;
     if (!fs::is_directory(path, ec)) {
-      if (ends_with(path, ".json")) set_index(path);
+      if (fs::path(path).filename() == kAdapterConfig) adapter_config_path = path;
+      else if (ends_with(path, ".json")) set_index(path);
       else files.push_back(path);  // a missing file is reported by open_file_source
       continue;
     }
@@ -246,7 +260,8 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
     for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
       const std::string p = it->path().string();
-      if (ends_with(p, ".safetensors")) safetensors.push_back(p);
+      if (it->path().filename() == kAdapterConfig) adapter_config_path = p;
+      else if (ends_with(p, ".safetensors")) safetensors.push_back(p);
       else if (ends_with(p, ".safetensors.index.json")) indexes.push_back(p);
       else if (ends_with(p, ".npy")) npys.push_back(p);
       else if (ends_with(p, ".gguf")) ggufs.push_back(p);
@@ -284,6 +299,7 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
     }
   }
   if (files.empty()) throw InputError("no model files given");
+  if (adapter_config_path) files.push_back(*adapter_config_path);  // open_model takes it out of the sources
   std::vector<std::unique_ptr<ByteSource>> sources;
   for (const std::string& f : files) sources.push_back(open_file_source(f));
   const auto onnx = std::find_if(files.begin(), files.end(), is_onnx_name);
@@ -294,8 +310,10 @@ ModelInput open_model_paths(const std::vector<std::string>& paths) {
   return open_model(std::move(sources), index_json);
 }
 
-std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
-  const std::string where = "tensor '" + t.name + "': ";
+namespace {
+
+// The source holding t, checked to hold all of its bytes.
+ByteSource& tensor_source(ModelInput& model, const TensorInfo& t, const std::string& where) {
   if (t.source_index >= model.sources.size())
     throw InputError(where + "refers to input file #" + std::to_string(t.source_index) + ", which does not exist");
   ByteSource& src = *model.sources[t.source_index];
@@ -303,13 +321,31 @@ std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
     throw InputError(src.name() + ": " + where + "bytes [" + std::to_string(t.offset) + ", +" +
                      std::to_string(t.file_nbytes()) + ") lie past the end of the " + std::to_string(src.size()) +
                      "-byte file (did it change since it was opened?)");
+  return src;
+}
+
+}  // namespace
+
+void read_tensor_bytes(ModelInput& model, const TensorInfo& t, uint64_t at, void* dst, size_t n) {
+  const std::string where = "tensor '" + t.name + "': ";
+  ByteSource& src = tensor_source(model, t, where);
+  if (t.onnx_encoding || t.stored_nbytes || at > t.nbytes || n > t.nbytes - at)
+    throw std::logic_error("read_tensor_bytes: " + where + "not a plain range of its stored elements");
+  try {
+    src.read(t.offset + at, dst, n);
+  } catch (const InputError& e) {
+    throw InputError(where + e.what());
+  }
+}
+
+std::vector<uint8_t> read_tensor(ModelInput& model, const TensorInfo& t) {
+  const std::string where = "tensor '" + t.name + "': ";
+  ByteSource& src = tensor_source(model, t, where);
   if (t.nbytes > std::numeric_limits<size_t>::max())
     throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
   std::vector<uint8_t> out;
   try {
-    out.resize(static_cast<size_t>(t.nbytes));
-  } catch (const std::bad_alloc&) {
-    throw InputError(src.name() + ": " + where + "not enough memory for its " + std::to_string(t.nbytes) + " bytes");
+    out.resize(static_cast<size_t>(t.nbytes));  // std::bad_alloc goes on: the analysis skips the layer
   } catch (const std::length_error&) {
     throw InputError(src.name() + ": " + where + std::to_string(t.nbytes) + " bytes do not fit in memory here");
   }

@@ -6,6 +6,13 @@
 #include "layers/conv_layout.h"
 
 namespace ws {
+
+std::string shape_text(const std::vector<uint64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 namespace {
 
 constexpr const char* kSuffix = ".weight";
@@ -24,12 +31,6 @@ int64_t saturating_mul(int64_t a, int64_t b) {
   int64_t r = 0;
   if (__builtin_mul_overflow(a, b, &r)) return std::numeric_limits<int64_t>::max();
   return r;
-}
-
-std::string shape_text(const std::vector<uint64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 bool is_integer_dtype(Dtype d) {

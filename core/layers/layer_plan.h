@@ -31,4 +31,7 @@ struct LayerPlan {
 
 LayerPlan plan_layer(const TensorInfo& t, const LayerOptions& opt);
 
+// "[360, 120]": a shape as messages show it.
+std::string shape_text(const std::vector<uint64_t>& shape);
+
 }  // namespace ws

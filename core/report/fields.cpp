@@ -21,6 +21,9 @@ const char* kDetx = "detX (default on)";
 const char* kHill = "the estimator is defined on the layer (docs/methods.md, \"Hill alpha\")";
 const char* kDetxFit = "detX (default on) and the fit succeeded";
 const char* kVec = "vectors (null when that side of xmin has no eigenvalue)";
+const char* kLora = "a LoRA adapter (adapter_config.json beside the weights)";
+const char* kBase = "base (the layer is dW = W_ft - W_base)";
+const char* kBaseFit = "base, and that matrix's own fit succeeded";
 
 }  // namespace
 
@@ -58,6 +61,25 @@ const std::vector<Field>& layer_fields() {
        "by up to 14% on rank-deficient layers)", kHill, true, "\u03b1 Hill", S::Approximate},
       {"alpha_hill_peak", T::Number, "", "Hill alpha, KS scan near the log-histogram peak (AlphaPruning alpha_peak, "
        "TempBalance 'fix-finger'), float64, eigenvalues > 1e-5 (as alpha_hill)", kHill, true, "\u03b1 Hill peak", S::Approximate},
+      {"alpha_base", T::Number, "", "alpha of the base model's W_base, fitted as its own layer (the row's other "
+       "fields are dW's; on a LoRA W_plus_BA row, W_base + dW's)", kBaseFit, true, "\u03b1 base", S::Approximate},
+      {"alpha_ft", T::Number, "", "alpha of the fine-tuned W_ft, fitted as its own layer", kBaseFit, true,
+       "\u03b1 ft", S::Approximate},
+      {"delta_W", T::Number, "weight", "||W_ft - W_base||_F of the raw tensor, float64 (weightwatcher distances() "
+       "delta_W, there float32)", kBase, true, "\u2016\u0394W\u2016", S::Approximate},
+      {"delta_rel", T::Number, "", "delta_W / ||W_base||_F", "base and W_base is not all zero", true,
+       "\u0394W rel", S::Approximate},
+      {"delta_b", T::Number, "weight", "||b_ft - b_base||_F of the layer's bias (distances() delta_b)",
+       "base and both models have the bias \"<name>.bias\" in the same shape", true, "", S::Dropped},
+      {"lora_update", T::String, "", "a LoRA adapter's module (docs/methods.md, \"LoRA adapters\"): \"BA\" = the update "
+       "dW = lora_scaling * B A, its r nonzero eigenvalues; \"W_plus_BA\" = the base weight plus dW, full ESD", kLora,
+       true, "LoRA", S::Exact},
+      {"lora_r", T::Integer, "", "the module's LoRA rank r (rank_pattern applied)", kLora, true, "r", S::Exact},
+      {"lora_alpha", T::Number, "", "the module's lora_alpha (alpha_pattern applied)", kLora, true, "", S::Exact},
+      {"lora_scaling", T::Number, "", "scaling of B A: lora_alpha / r (use_rslora: lora_alpha / sqrt(r))", kLora, true,
+       "", S::Exact},
+      {"base_tensor", T::String, "", "the base model's tensor the LoRA update is added to", "lora_update = W_plus_BA",
+       false, "", S::Exact},
       {"num_fingers", T::Integer, "", "largest eigenvalues clipped off as fingers", kFingers, true, "", S::Dropped},
       {"raw_alpha", T::Number, "", "alpha before the fingers were clipped", kFingers, true, "", S::Dropped},
       {"lambda_max", T::Number, kEval, "largest eigenvalue", "", true, "\u03bb_max", S::Approximate},
@@ -151,6 +173,10 @@ const std::vector<Field>& summary_fields() {
       {"complete", T::Boolean, "", "every tensor was read (false for a cancelled run)", "", false, "", S::Exact},
       {"latent_rank_K", T::Integer, "", "rank K of the latent space: eigenpairs in the power-law tail",
        "a single .npy matrix whose fit succeeded", false, "", S::Exact},
+      {"avg_delta_W", T::Number, "weight", "mean delta_W over the layers compared, unchanged ones (skipped, "
+       "delta_W = 0) included: weightwatcher distances()' avg_delta_W", "base", false, "", S::Exact},
+      {"avg_delta_b", T::Number, "weight", "mean delta_b over the same layers, 0 for a layer without a bias pair "
+       "(distances()' avg_delta_b)", "base", false, "", S::Exact},
   };
   return f;
 }
@@ -164,6 +190,10 @@ const std::vector<Field>& skipped_fields() {
       {"shape", T::IntArray, "", "tensor shape as stored, row-major (GGUF: its ne reversed)", "", false, "", S::Exact},
       {"dtype", T::String, "", "element type as stored (GGUF: the ggml type, e.g. Q4_K or IQ2_XXS)", "", false, "", S::Exact},
       {"reason", T::String, "", "why the layer was not analyzed", "", false, "", S::Exact},
+      {"delta_W", T::Number, "weight", "0: an unchanged layer of a fine-tune (counted in avg_delta_W)",
+       "base and the layer is unchanged", false, "", S::Exact},
+      {"delta_b", T::Number, "weight", "its bias distance, as a layer's delta_b",
+       "base, the layer is unchanged and has a bias pair", false, "", S::Exact},
   };
   return f;
 }

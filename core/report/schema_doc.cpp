@@ -37,9 +37,18 @@ One JSON object, written by the CLI (`--json`), the browser (Download JSON) and 
   "summary": { SUMMARY },
   "layers": [ LAYER, ... ],
   "skipped": [ SKIPPED, ... ],
-  "shard": {"index": 1, "count": 4}
+  "shard": {"index": 1, "count": 4},
+  "base": {"files": ["base.safetensors"], "format": "safetensors", "total_bytes": 123, "num_tensors": 234,
+           "only_in_base": ["tensor.weight"]}
 }
 ```
+
+`base` is present only with the `base` option (a fine-tune against its base model): each layer entry
+is then the analysis of dW = float64(W) - float64(W_base) (tensors matched by name, read one pair at
+a time), with `alpha_base`, `alpha_ft` and the distances `delta_W`, `delta_b` beside it. A layer whose
+tensor has no base tensor of its name or shape, or did not change, is a `skipped` entry with the
+reason (unchanged ones keep `delta_W` = 0); `base.only_in_base` lists the base's layer tensors the
+model lacks.
 
 `shard` is present only in the report of one shard of a sharded run (`--shard I/N`, or a Slurm
 array / Kubernetes Indexed Job index; docs/cluster.md): it holds that shard's layers and skipped

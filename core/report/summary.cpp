@@ -62,6 +62,20 @@ nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_
   return s.take();
 }
 
+nlohmann::json distance_means(const nlohmann::json& layers, const nlohmann::json& skipped) {
+  double sum_W = 0, sum_b = 0;
+  size_t n = 0;
+  for (const nlohmann::json* list : {&layers, &skipped})
+    for (const auto& e : *list)
+      if (e.contains("delta_W")) {
+        sum_W += e["delta_W"].get<double>();
+        sum_b += e.value("delta_b", 0.0);
+        ++n;
+      }
+  if (n == 0) return nlohmann::json::object();
+  return {{"avg_delta_W", sum_W / n}, {"avg_delta_b", sum_b / n}};
+}
+
 nlohmann::json run_summary(const std::string& model_format, const nlohmann::json& layers, size_t num_skipped,
                            size_t num_ignored, double seconds, bool complete) {
   FieldWriter s(summary_fields(), summarize(layers, num_skipped, num_ignored));

@@ -16,4 +16,10 @@ nlohmann::json summarize(const nlohmann::json& layers, size_t num_skipped, size_
 nlohmann::json run_summary(const std::string& model_format, const nlohmann::json& layers, size_t num_skipped,
                            size_t num_ignored, double seconds, bool complete);
 
+// The model distances of a fine-tune (the base option), as weightwatcher's distances() averages
+// them: avg_delta_W and avg_delta_b over every layer compared, the analyzed ones and the unchanged
+// ones (skipped entries with delta_W = 0); a layer without a bias pair counts delta_b = 0, as there.
+// Empty when no entry has delta_W.
+nlohmann::json distance_means(const nlohmann::json& layers, const nlohmann::json& skipped);
+
 }  // namespace ws

@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <stdexcept>
 
 #include "spectrum/gram.h"
 #include "spectrum/phase_timing.h"
 #include "spectrum/tridiagonal.h"
 #include "spectrum/tridiagonal_eigenvalues.h"
+#include "util/progress.h"
 
 namespace ws {
 
@@ -36,14 +39,15 @@ std::vector<double> svd_eigenvalues(const MatrixView& w) {
   return ev;
 }
 
-// X = Gram of the smaller side (double), Householder tridiagonal reduction (double), then the
-// eigenvalues of the tridiagonal matrix (root-free QL). Sorted ascending.
-std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool, PhaseTimes* times) {
-  const int64_t m = spectrum::gram_size(w);
+// X = the Gram matrix fill writes (double), Householder tridiagonal reduction (double), then the
+// eigenvalues of the tridiagonal matrix (root-free QL). Sorted ascending, before the zero policy.
+std::vector<double> gram_route(int64_t rows, int64_t cols, const std::function<void(double*)>& fill,
+                               ThreadPool& pool, PhaseTimes* times) {
+  const int64_t m = std::min(rows, cols);
   if (m == 0) return {};
   const auto t0 = Clock::now();
   std::vector<double> x(static_cast<size_t>(m * m));
-  spectrum::gram_lower(w, x.data(), m, pool);
+  fill(x.data());
   const double t_gram = seconds_since(t0);
   const auto t1 = Clock::now();
   std::vector<double> ev(static_cast<size_t>(m)), e(static_cast<size_t>(std::max<int64_t>(m - 1, 0)));
@@ -51,13 +55,22 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool, Ph
   x = std::vector<double>();  // release X before the (small) tridiagonal solve
   const double t_tri = seconds_since(t1);
   const auto t2 = Clock::now();
+  report_progress("eigenvalues", 0.0);
   spectrum::tridiagonal_eigenvalues(ev.data(), e.data(), m);
+  report_progress("eigenvalues", 1.0);
   const double t_qr = seconds_since(t2);
   if (spectrum::timing_enabled())
     std::fprintf(stderr, "spectrum %lldx%lld: gram %.3f s, tridiagonal %.3f s, tridiagonal eigenvalues %.3f s\n",
-                 static_cast<long long>(w.rows), static_cast<long long>(w.cols), t_gram, t_tri, t_qr);
+                 static_cast<long long>(rows), static_cast<long long>(cols), t_gram, t_tri, t_qr);
+  if (times) times->gram += t_gram, times->reduction += t_tri, times->tridiagonal += t_qr;
+  return ev;
+}
+
+// The Gram route of W, then the zero policy.
+std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool, PhaseTimes* times) {
+  std::vector<double> ev = gram_route(
+      w.rows, w.cols, [&](double* x) { spectrum::gram_lower(w, x, spectrum::gram_size(w), pool); }, pool, times);
   if (!times) return spectrum::apply_zero_policy(w, std::move(ev));
-  times->gram += t_gram, times->reduction += t_tri, times->tridiagonal += t_qr;
   const auto t3 = Clock::now();
   ev = spectrum::apply_zero_policy(w, std::move(ev));
   times->svd += seconds_since(t3);  // the SVD when it is redone, else a pass over m values
@@ -68,14 +81,33 @@ std::vector<double> matrix_eigenvalues(const MatrixView& w, ThreadPool& pool, Ph
 
 namespace spectrum {
 
-std::vector<double> apply_zero_policy(const MatrixView& w, std::vector<double> ev) {
-  const int64_t m = static_cast<int64_t>(ev.size());
-  if (m == 0) return ev;
-  const double zero = kZeroBound * double(m) * std::numeric_limits<double>::epsilon() * std::max(ev.back(), 0.0);
-  if (ev.front() < zero && m <= kExactMax) return svd_eigenvalues(w);
+namespace {
+
+double zero_bound(const std::vector<double>& ev) {
+  return kZeroBound * double(ev.size()) * std::numeric_limits<double>::epsilon() * std::max(ev.back(), 0.0);
+}
+
+std::vector<double> clamp_zeros(std::vector<double> ev, double zero) {
   for (double& v : ev)
     if (v < zero) v = 0.0;  // within the error bound of 0 (this also clamps rounding below 0)
   return ev;
+}
+
+}  // namespace
+
+std::vector<double> apply_zero_policy(const MatrixView& w, std::vector<double> ev) {
+  if (ev.empty()) return ev;
+  const double zero = zero_bound(ev);
+  if (ev.front() < zero && static_cast<int64_t>(ev.size()) <= kExactMax) return svd_eigenvalues(w);
+  return clamp_zeros(std::move(ev), zero);
+}
+
+std::vector<double> gram_eigenvalues(int64_t rows, int64_t cols, const std::function<void(double*)>& fill,
+                                     ThreadPool& pool, PhaseTimes* times) {
+  if (std::min(rows, cols) <= kExactMax)
+    throw std::logic_error("gram_eigenvalues: a matrix this small may need the SVD of W; use pooled_eigenvalues");
+  std::vector<double> ev = gram_route(rows, cols, fill, pool, times);
+  return ev.empty() ? ev : clamp_zeros(std::move(ev), zero_bound(ev));
 }
 
 void for_each_matrix(const std::vector<MatrixView>& mats, ThreadPool& pool, const std::function<void(size_t)>& fn) {
@@ -104,6 +136,9 @@ std::vector<double> pool_sorted(const std::vector<std::vector<double>>& per_matr
 std::vector<double> pooled_eigenvalues(const std::vector<MatrixView>& mats, ThreadPool& pool, PhaseTimes* times) {
   std::vector<std::vector<double>> per(mats.size());
   std::vector<PhaseTimes> per_times(times ? mats.size() : 0);  // small matrices run on several threads
+  // Progress of one matrix of several (conv slices) would start over for each: none is reported.
+  std::optional<ProgressScope> quiet;
+  if (mats.size() > 1) quiet.emplace(nullptr);
   spectrum::for_each_matrix(mats, pool, [&](size_t i) {
     per[i] = matrix_eigenvalues(mats[i], pool, times ? &per_times[i] : nullptr);
   });

@@ -25,6 +25,12 @@ std::vector<double> apply_zero_policy(const MatrixView& w, std::vector<double> a
 // fn(i) for every matrix: large ones one after another with the whole pool, small ones side by
 // side, one per thread (fn must then be safe to run concurrently for distinct i).
 void for_each_matrix(const std::vector<MatrixView>& mats, ThreadPool& pool, const std::function<void(size_t)>& fn);
+// The eigenvalues (ascending, zero policy applied) of the Gram matrix fill(x) writes, lower triangle
+// of the m x m column-major x (m = min(rows, cols)), as gram_lower does for a rows x cols W: for a
+// matrix the caller streams (analysis/streamed_layer.h). m must exceed 1024, where the zero policy
+// never needs W itself. times: as pooled_eigenvalues'.
+std::vector<double> gram_eigenvalues(int64_t rows, int64_t cols, const std::function<void(double*)>& fill,
+                                     ThreadPool& pool, PhaseTimes* times = nullptr);
 // All matrices' eigenvalues concatenated and sorted ascending.
 std::vector<double> pool_sorted(const std::vector<std::vector<double>>& per_matrix);
 

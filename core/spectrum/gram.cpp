@@ -5,21 +5,16 @@
 #include <vector>
 
 #include "spectrum/lower_update.h"
+#include "util/progress.h"
 
 namespace ws::spectrum {
 
 namespace {
 
-// Rows of W^T W come from the smaller side: with A = W (tall) or W^T (wide), X = A^T A and
-// A(i, j) is element i * step_i + j * step_j of the view.
+// A(i, j) is element i * step_i + j * step_j of the view, A being n x m.
 struct Side {
   int64_t n, m, step_i, step_j;
 };
-
-Side side_of(const MatrixView& w) {
-  if (w.rows >= w.cols) return {w.rows, w.cols, w.row_stride, w.col_stride};
-  return {w.cols, w.rows, w.col_stride, w.row_stride};
-}
 
 // Element conversion with the dtype fixed at compile time; same rounding as MatrixView::at.
 template <Dtype D>
@@ -49,22 +44,33 @@ void pack(const MatrixView& w, const Side& s, int64_t i0, int64_t depth, int64_t
 
 }  // namespace
 
+MatrixView tall_side(const MatrixView& w) {
+  if (w.rows >= w.cols) return w;
+  MatrixView t = w;
+  t.rows = w.cols, t.cols = w.rows, t.row_stride = w.col_stride, t.col_stride = w.row_stride;
+  return t;
+}
+
 void gram_lower(const MatrixView& w, double* x, int64_t ldx, ThreadPool& pool) {
-  const Side s = side_of(w);
-  for (int64_t j = 0; j < s.m; ++j) std::fill(x + j * ldx + j, x + j * ldx + s.m, 0.0);
+  const MatrixView a = tall_side(w);
+  for (int64_t j = 0; j < a.cols; ++j) std::fill(x + j * ldx + j, x + j * ldx + a.cols, 0.0);
+  gram_lower_add(a, x, ldx, pool);
+}
+
+void gram_lower_add(const MatrixView& a, double* x, int64_t ldx, ThreadPool& pool, int64_t rows_before,
+                    int64_t rows_total) {
+  const Side s{a.rows, a.cols, a.row_stride, a.col_stride};
   if (s.m == 0) return;
-  // Depth of one packed slice: long enough to amortize the C tile loads, short enough that a
-  // row block of the slice stays in L2.
-  constexpr int64_t kDepth = 256;
   const int64_t groups = padded_rows(s.m) / kGroup;
-  std::vector<double> buf(static_cast<size_t>(padded_rows(s.m) * kDepth));
-  for (int64_t i0 = 0; i0 < s.n; i0 += kDepth) {
-    const int64_t depth = std::min(kDepth, s.n - i0);
+  std::vector<double> buf(static_cast<size_t>(padded_rows(s.m) * kGramDepth));
+  for (int64_t i0 = 0; i0 < s.n; i0 += kGramDepth) {
+    const int64_t depth = std::min(kGramDepth, s.n - i0);
     constexpr int64_t kGroupsPerTask = 16;
     dynamic_for(pool, (groups + kGroupsPerTask - 1) / kGroupsPerTask, [&](int64_t t) {
-      pack(w, s, i0, depth, t * kGroupsPerTask, std::min(groups, (t + 1) * kGroupsPerTask), buf.data());
+      pack(a, s, i0, depth, t * kGroupsPerTask, std::min(groups, (t + 1) * kGroupsPerTask), buf.data());
     });
     lower_update(buf.data(), buf.data(), s.m, depth, x, ldx, pool);
+    report_progress("gram", double(rows_before + i0 + depth) / double(rows_total ? rows_total : s.n));
   }
 }
 

@@ -11,6 +11,7 @@
 #include "spectrum/fma_contract.h"
 
 #include "spectrum/vector_ops.h"
+#include "util/progress.h"
 
 namespace ws::spectrum {
 
@@ -131,6 +132,7 @@ void tridiagonalize(double* a, int64_t n, int64_t lda, double* d, double* e, Thr
     const int64_t b = std::clamp<int64_t>(n / 64 / 8 * 8, 16, 64);
     reduce_to_band(a, n, lda, b, pool);
     band_to_tridiagonal(a, n, lda, b, d, e, pool);
+    report_progress("reduction", 1.0);
     return;
   }
   std::vector<double> w, scratch;
@@ -146,6 +148,7 @@ void tridiagonalize(double* a, int64_t n, int64_t lda, double* d, double* e, Thr
       d[i0 + j] = at[j * lda + j];
       if (i0 + j + 1 < n) at[j * lda + j + 1] = e[i0 + j];
     }
+    report_progress("reduction", 1.0 - std::pow(double(rest) / double(n), 3));  // work ~ rest^3
   }
 }
 

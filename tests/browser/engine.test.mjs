@@ -160,7 +160,7 @@ describe('engine, isolated (mt)', () => {
         error: m => got.push([tag, 'error', m]),
       });
       const head = { format: 'weightscope-report', version: 1, model: {}, summary: {}, layers: null, skipped: null };
-      const done = (run, layers, skipped = 0) => ({ type: 'done', run, report: head, counts: { layers, skipped }, csv: '', elapsed: 0 });
+      const done = (run, layers, skipped = 0) => ({ type: 'done', run, report: head, counts: { layers, skipped }, elapsed: 0 });
       const files = name => ({ models: [{ name }] });
 
       engine.start();                                   // before any file

@@ -3,11 +3,12 @@
 // downloads parse and match, bad files show a readable error and the page stays usable, Cancel
 // stops a run within a second, and no request leaves the page's own origin.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { compareReports, fixtureFiles, makeShards, nativeReport, safetensorsBytes, writeSafetensors } from '../node/helpers.mjs';
+import { CLI, compareReports, fixtureFiles, makeShards, nativeReport, safetensorsBytes, testData, writeSafetensors } from '../node/helpers.mjs';
 import { SCREENSHOTS, analyzeFiles, openPage, slowModel, tableRows } from './harness.mjs';
 
 const timings = {};
@@ -17,6 +18,11 @@ after(() => {
   try { old = JSON.parse(readFileSync(path, 'utf8')); } catch {}
   writeFileSync(path, JSON.stringify({ ...old, ...timings }, null, 1) + '\n');
 });
+
+// The native CLI's CSV (--csv -) of a model.
+function nativeCsv(path) {
+  return execFileSync(CLI, ['analyze', path, '--csv', '-', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+}
 
 async function downloadJson(page, testid) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid="${testid}"]`)]);
@@ -66,6 +72,26 @@ for (const isolation of [true, false]) {
         const got = JSON.parse((await downloadJson(s.page, 'download-json')).text);
         compareReports(assert, got, want, `${variant} ${basename(path)}`);
         timings[`${variant} ${basename(path)}`] = Number(await s.page.evaluate(() => document.body.dataset.seconds));
+      });
+    }
+
+    // The other containers go through the same binding: each gives the native CLI's report.
+    const otherFormats = [
+      ['GGUF Q4_K', [testData('fixtures/gguf/nsfwjs_mobilenet_v2_micro_q4_k.gguf')]],
+      ['PyTorch zip', [testData('fixtures/pytorch/nsfwjs_mobilenet_v2_micro.pt')]],
+      ['PyTorch shards + index', readdirSync(testData('fixtures/pytorch/nsfwjs_mobilenet_v2_micro_f16_sharded'))
+        .map(f => testData(`fixtures/pytorch/nsfwjs_mobilenet_v2_micro_f16_sharded/${f}`))],
+      ['ONNX', [testData('fixtures/onnx/ch_ppocr_mobile_v2.0_cls_infer.onnx')]],
+      ['npy', [testData('fixtures/lsa_debian_3k.npy')]],
+    ];
+    for (const [label, paths] of otherFormats) {
+      test(`${label}: the page's report equals the native CLI's`, async () => {
+        assert.equal(await analyzeFiles(s.page, paths), 'done');
+        const got = JSON.parse((await downloadJson(s.page, 'download-json')).text);
+        const want = nativeReport(paths);
+        assert.equal(got.model.format, want.model.format);
+        assert.ok(want.layers.length > 0);
+        compareReports(assert, got, want, `${variant} ${label}`);
       });
     }
 
@@ -120,10 +146,22 @@ for (const isolation of [true, false]) {
       assert.match(text, /xmin = [\d.e-]+\s+D = [\d.e-]+/);
     });
 
-    test('CSV download has one row per layer', async () => {
+    test("CSV download: one row per layer, each cell the JSON report's value, columns as the CLI's", async () => {
       const csv = (await downloadJson(s.page, 'download-csv')).text.trim().split('\n');
       const report = JSON.parse((await downloadJson(s.page, 'download-json')).text);
       assert.equal(csv.length, report.layers.length + 1);
+      const columns = csv[0].split(',');
+      assert.equal(csv[0], nativeCsv(fixtureFiles().find(f => f.includes('ppocrv4'))).split('\n')[0]);
+      for (let i = 0; i < report.layers.length; ++i) {
+        const cells = csv[i + 1].split(','), layer = report.layers[i];
+        if (cells.length !== columns.length) continue;  // a quoted text cell holds a comma
+        columns.forEach((key, c) => {
+          const v = layer[key];
+          if (typeof v === 'number') assert.equal(Number(cells[c]), v, `${layer.name} ${key}`);
+          else if (typeof v === 'string') assert.equal(cells[c], v, `${layer.name} ${key}`);
+          else if (v === undefined || v === null) assert.equal(cells[c], '', `${layer.name} ${key}`);
+        });
+      }
     });
 
     test('a truncated or corrupt file shows a readable error; the next file works', async () => {

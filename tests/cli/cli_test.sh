@@ -53,6 +53,28 @@ check "coordinates: out-features x K" grep -qa "'shape': (360, " "$tmp/lat_coord
 "$cli" analyze "$fixture" --quiet --latent-out "$tmp/lat" --latent-layer conv2d_145 >/dev/null 2>"$tmp/err"; status=$?
 check "latent space of a conv layer refused" one_line_error 'conv2d'
 
+# A PEFT LoRA adapter folder (docs/methods.md, "LoRA adapters"), alone and with its base model.
+adapter="$(dirname "$0")/../data/fixtures/finetune/ppocrv4_rec_lora"
+"$cli" analyze "$adapter" --quiet --csv "$tmp/lora.csv" >/dev/null 2>"$tmp/err"; status=$?
+check "lora adapter analyzes" [ "$status" = 0 ]
+check "a lora_BA row per module" [ "$(grep -c '\.lora_BA,' "$tmp/lora.csv")" = 9 ]
+"$cli" analyze "$adapter" --base "$fixture" --quiet --csv "$tmp/lora.csv" >/dev/null 2>"$tmp/err"; status=$?
+check "lora adapter with its base" [ "$(grep -c '\.lora_W_plus_AB,' "$tmp/lora.csv")" = 9 ]
+mkdir "$tmp/badlora" && cp "$adapter/adapter_model.safetensors" "$tmp/badlora/" && echo '{"lora_alpha": 32}' >"$tmp/badlora/adapter_config.json"
+"$cli" analyze "$tmp/badlora" 2>"$tmp/err" >/dev/null; status=$?
+check "adapter config without r" one_line_error 'adapter_config.json: has no "r"'
+
+# A fine-tune against its base (docs/methods.md, "Fine-tuning deltas"), and the distances command.
+ft="$(dirname "$0")/../data/fixtures/finetune/ppocrv4_rec_ft.safetensors"
+"$cli" analyze "$ft" --base "$fixture" --quiet --csv "$tmp/ft.csv" >/dev/null 2>"$tmp/err"; status=$?
+check "fine-tune with its base analyzes" [ "$status" = 0 ]
+check "a dW row per changed layer" [ "$(($(wc -l <"$tmp/ft.csv") - 1))" = 9 ]
+check "alpha_base column" grep -q '^name,.*alpha_base' "$tmp/ft.csv"
+"$cli" distances "$fixture" "$ft" >"$tmp/d.json" 2>"$tmp/err"; status=$?
+check "distances printed as JSON" grep -q '"avg_delta_W": 1.09147' "$tmp/d.json"
+"$cli" analyze "$ft" --base "$tmp/missing.safetensors" 2>"$tmp/err" >/dev/null; status=$?
+check "missing base" one_line_error 'cannot open'
+
 cat "$tmp/err" >/dev/null
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -68,8 +68,9 @@ export function closeFiles() {
   fds.clear();
 }
 
+// WS_WASM_DIR: another build's web/ folder (e.g. one built with a small WS_WASM_MAXIMUM_MEMORY).
 export function wasmBuildDir(variant) {
-  return join(ROOT, `build-wasm-${variant}`, 'web');
+  return process.env.WS_WASM_DIR ?? join(ROOT, `build-wasm-${variant}`, 'web');
 }
 
 // Loads a wasm variant in node. The wasm bytes are passed in: this Emscripten's loader would
@@ -222,3 +223,52 @@ export function compareReports(assert, got, want, label) {
 }
 
 export const haveWasm = variant => existsSync(join(wasmBuildDir(variant), `weightscope-${variant}.wasm`));
+
+// ---- eigenvector metrics (the vectors option, the page's Eigenvectors action) ----
+
+// The 12 vector columns of a layer (docs/report-schema.md).
+export const VECTOR_COLUMNS = ['bulk', 'tail'].flatMap(side => ['mean', 'var'].flatMap(stat =>
+  ['vec_entropy', 'loc_ratio', 'part_ratio'].map(key => `${side}_${stat}_${key}`)));
+
+// Relative gap of each eigenvalue to its nearest neighbour: per-vector values are compared only
+// where it is >= 1e-9 (docs: near-degenerate eigenvectors are any basis of their subspace).
+function separatedEvals(evals) {
+  const top = Math.max(...evals.map(Math.abs), 1e-300);
+  return evals.map((v, i) => Math.min(i > 0 ? v - evals[i - 1] : Infinity, i + 1 < evals.length ? evals[i + 1] - v : Infinity) >= 1e-9 * top);
+}
+
+// The wasm result of one layer against the native --vectors report's entry.
+export function compareVectors(assert, got, want, label) {
+  const keep = separatedEvals(want.spectra.evals);
+  // Means and variances over a side with near-degenerate eigenvalues depend on the basis the solver
+  // picks inside each degenerate subspace: compared only where every eigenvalue of the side is separated.
+  const nTail = want.status === 'success' ? want.num_pl_spikes : keep.length;
+  const sideSeparated = { bulk: keep.slice(0, keep.length - nTail).every(Boolean), tail: keep.slice(keep.length - nTail).every(Boolean) };
+  for (const key of VECTOR_COLUMNS) {
+    if (want[key] === null) { assert.equal(got[key], null, `${label}: ${key}`); continue; }
+    if (!sideSeparated[key.split('_')[0]]) continue;
+    assert.ok(Math.abs(got[key] - want[key]) <= 1e-8 * Math.abs(want[key]) + 1e-12, `${label}: ${key} = ${got[key]}, native ${want[key]}`);
+  }
+  for (const key of ['loc_ratio', 'part_ratio', 'vec_entropy']) {
+    assert.equal(got.spectra[key].length, want.spectra[key].length, `${label}: ${key} length`);
+    want.spectra[key].forEach((w, i) => {
+      if (keep[i]) assert.ok(Math.abs(got.spectra[key][i] - w) <= 1e-8 * Math.abs(w) + 1e-12, `${label}: ${key}[${i}] = ${got.spectra[key][i]}, native ${w}`);
+    });
+  }
+}
+
+// Two float64 .npy files (the latent export): the same header (format, dtype, shape) byte for byte,
+// and values within 1e-12 of the largest magnitude. Not bytewise: the wasm build's SIMD kernels and
+// the native ones round differently (measured on lsa_debian_3k.npy: at most 1.6e-13 apart).
+export function compareNpy(assert, got, want, label) {
+  const headerEnd = b => (b[6] === 1 ? 10 + b.readUInt16LE(8) : 12 + b.readUInt32LE(8));
+  const g = Buffer.from(got), w = Buffer.from(want), n = headerEnd(w);
+  assert.ok(g.subarray(0, n).equals(w.subarray(0, n)), `${label}: header ${g.subarray(10, n)} vs ${w.subarray(10, n)}`);
+  assert.equal(g.length, w.length, `${label}: size`);
+  const f64 = b => new Float64Array(b.buffer.slice(b.byteOffset + n, b.byteOffset + b.length));
+  const G = f64(g), W = f64(w);
+  const top = W.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  let worst = 0;
+  for (let i = 0; i < W.length; ++i) worst = Math.max(worst, Math.abs(G[i] - W[i]));
+  assert.ok(worst <= 1e-12 * top, `${label}: values up to ${worst} apart (largest ${top})`);
+}

@@ -4,9 +4,11 @@
 import { saveBlob } from './download.js';
 import { createEngine, pickBuild } from './engine.js';
 import { droppedFiles, modelBaseName, sortFiles } from './files.js';
+import { installLayerActions } from './layer-actions.js';
 import { bytes, duration } from './report/format.js';
 import { createReportView } from './report/report-view.js';
 import { installShare } from './share/share-page.js';
+import { installBaseModel } from './base-model.js';
 import { beginLoading, createPageStore, mirrorToBody } from './store.js';
 
 const $ = sel => document.querySelector(sel);
@@ -39,9 +41,8 @@ function showEngine() {
 function showControls() {
   store.subscribe(s => {
     byTestId('cancel').disabled = s.state !== 'running';
-    byTestId('download-json').disabled = !(s.state === 'done' || s.state === 'shared');
-    byTestId('download-csv').disabled = !(s.state === 'done' && s.csv);
-    for (const id of ['plan-json', 'plan-csv']) byTestId(id).disabled = !(s.state === 'done' || s.state === 'shared');
+    for (const id of ['download-json', 'download-csv', 'plan-json', 'plan-csv'])
+      byTestId(id).disabled = !(s.state === 'done' || s.state === 'shared');
     const box = byTestId('error');
     box.hidden = s.state !== 'error';
     if (s.state === 'error') setText(box, s.error);
@@ -54,6 +55,16 @@ function showControls() {
 // The progress bar and line; while running, the elapsed time moves on its own.
 function showProgress() {
   let tick = null;
+  // Where the current phase of a long layer began (its first report): its speed so far gives the ETA.
+  let phaseStart = null;
+  const phaseText = p => {
+    if (!p.phase) return (phaseStart = null, '');
+    if (phaseStart?.current !== p.current || phaseStart?.phase !== p.phase)
+      phaseStart = { current: p.current, phase: p.phase, elapsed: p.elapsed, fraction: p.fraction };
+    const { elapsed: t0, fraction: f0 } = phaseStart;
+    const eta = p.fraction > f0 ? ((p.elapsed - t0) * (1 - p.fraction)) / (p.fraction - f0) : NaN;
+    return `${p.phase} ${Math.floor(p.fraction * 100)}%${Number.isFinite(eta) ? ` (~${duration(eta)} left)` : ''} \u00b7 `;
+  };
   const draw = () => {
     const { progress: p, state, startedAt } = store.get();
     if (!p) {
@@ -69,23 +80,27 @@ function showProgress() {
     bar.dataset.total = p.total;
     $('#progress-text').textContent =
       `${p.done} / ${p.total} tensors \u00b7 ${bytes(p.bytesDone)} of ${bytes(p.totalBytes)} \u00b7 ` +
-      `${p.current ? `now: ${p.current} \u00b7 ` : ''}elapsed ${duration(elapsed)}` +
+      `${p.current ? `now: ${p.current} \u00b7 ` : ''}${phaseText(p)}elapsed ${duration(elapsed)}` +
       (p.done < p.total ? ` \u00b7 remaining ~${duration(remaining)}` : '');
   };
+  // Progress messages come every 50 ms; each redraw costs a frame (layout, paint, compositing) that
+  // the analysis threads share the cores with, so while running the line follows a 250 ms tick.
   store.subscribe((s, before) => {
-    if (s.state === 'running' && !tick) tick = setInterval(draw, 500);
+    if (s.state === 'running' && !tick) tick = setInterval(draw, 250);
     if (s.state !== 'running' && tick) { clearInterval(tick); tick = null; }
-    if (!before || s.progress !== before.progress || s.state !== before.state) draw();
+    if (!before || s.state !== before.state || (s.state !== 'running' && s.progress !== before.progress)) draw();
   });
 }
 
 function showReport() {
   const section = $('#layer-plots-section');
+  let showActions = () => {};
   const view = createReportView({
     summary: $('#summary'), alpha: $('#alpha-chart'), table: $('#layer-table'), skipped: $('#skipped'),
     plots: { title: $('#layer-plots-title'), container: $('#layer-plots'),
              show: () => { section.hidden = false; }, hide: () => { section.hidden = true; } },
-  }, { openFirst: true });
+  }, { openFirst: true, onShowLayer: layer => showActions(layer) });
+  showActions = installLayerActions({ store, engine, container: $('#layer-actions'), select: name => view.select(name) });
   store.subscribe(s => {
     if (s.report) view.sync(s.report, { id: s.reportId, live: s.state === 'running', complete: s.state === 'done' || s.state === 'shared' });
   });
@@ -111,21 +126,27 @@ function analyze(files) {
                                              : 'No model file (.safetensors, .gguf, .onnx, .pt, .pth, .bin, .npy) or shard index among the chosen files.' });
     return;
   }
-  const { report } = engine.run({ models, index }, {
+  // The options form: eigenvector metrics for every layer (the core's vectors option).
+  const options = byTestId('option-vectors').checked ? { vectors: true } : {};
+  // A base model, if chosen, makes the run a comparison: dW = W - W_base per matched tensor.
+  const base = store.get().base;
+  const { report } = engine.run({ models, index, base }, {
     model: r => store.set({ report: r }),
     progress: p => store.set({ progress: p }),
     layer: (_, r) => store.set({ report: r }),
     skipped: (_, r) => store.set({ report: r }),
-    done: (final, csv, seconds) => store.set({
-      state: 'done', report: final, csv, seconds, runStatus: `Done in ${duration(seconds)}.`,
+    done: (final, seconds) => store.set({
+      state: 'done', report: final, seconds, runStatus: `Done in ${duration(seconds)}.`,
       progress: endProgress({ done: final.model.num_tensors, total: final.model.num_tensors, bytesDone: final.model.total_bytes,
                               totalBytes: final.model.total_bytes, current: '' }),
     }),
     error: message => store.set({ state: 'error', error: message, progress: endProgress() }),
-  });
+  }, options);
   const s = store.get();
   store.set({
-    state: 'running', report, reportId: s.reportId + 1, csv: null, error: null, seconds: null, runStatus: '',
+    // The files and options of the report's run, for the layer actions (layer-actions.js).
+    runFiles: { reportId: s.reportId + 1, models, index, base, options },
+    state: 'running', report, reportId: s.reportId + 1, error: null, seconds: null, runStatus: '',
     // Counts runs, so tests can wait for the end of this one rather than the previous one.
     runs: s.runs + 1, startedAt: performance.now(),
     progress: { done: 0, total: 0, bytesDone: 0, totalBytes: models.reduce((n, f) => n + f.size, 0), current: 'reading headers' },
@@ -138,11 +159,20 @@ function cancel() {
   store.set({ state: 'idle', progress, runStatus: `Cancelled after ${duration(progress.elapsed)}; the table holds the layers done so far.` });
 }
 
-function download(kind) {
-  const { report, csv } = store.get();
+// The CSV is made by the core from the report on screen (a finished run's or a shared one's).
+async function download(kind) {
+  const { report } = store.get();
   const base = modelBaseName(report?.model?.files?.[0] ?? 'model');
-  if (kind === 'json') saveBlob(new Blob([JSON.stringify(report, null, 1) + '\n'], { type: 'application/json' }), `${base}.weightscope.json`);
-  else saveBlob(new Blob([csv], { type: 'text/csv' }), `${base}.weightscope.csv`);
+  if (kind === 'json') {
+    saveBlob(new Blob([JSON.stringify(report, null, 1) + '\n'], { type: 'application/json' }), `${base}.weightscope.json`);
+    return;
+  }
+  try {
+    const { csv } = await engine.csv(report);
+    saveBlob(new Blob([csv], { type: 'text/csv' }), `${base}.weightscope.csv`);
+  } catch (e) {
+    store.set({ runStatus: `No CSV: ${e.message}` });
+  }
 }
 
 // The plan inputs as the binding's options (empty fields keep the method's defaults).
@@ -192,6 +222,7 @@ showControls();
 showProgress();
 showReport();
 const share = installShare({ store, stopRun: () => engine.cancel() });
+installBaseModel(store);
 
 for (const id of ['file-input', 'folder-input']) {
   byTestId(id).addEventListener('change', e => {

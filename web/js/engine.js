@@ -5,15 +5,21 @@
 //
 // Page -> worker:
 //   {type: 'init', variant, threads}                              once per worker, first
-//   {type: 'request', run, models: File[], index: File|null, threads, options}
+//   {type: 'request', run, models: File[], index: File|null, base: {models, index}|null, threads, options}
+//   {type: 'job', job, kind: 'plan'|'csv', report: JSON text, options?}   work on a finished report
+//   {type: 'job', job, kind: 'vectors'|'latent', models, index, threads, options, layer: JSON text}
+//                                                                 work on one layer of a finished run
 // Worker -> page (every message of a run carries its request's `run` id):
 //   {type: 'ready', variant, threads}                             the module is compiled
 //   {type: 'model', run, model}                                   the report's model (no layers yet)
-//   {type: 'progress', run, done, total, bytesDone, totalBytes, current, elapsed}
+//   {type: 'progress', run, done, total, bytesDone, totalBytes, current, elapsed, phase?, fraction?}
+//                                                                 phase, fraction: inside a long step
 //   {type: 'layer', run, layer, summary?}                         each layer, once (summary: the running one)
 //   {type: 'skipped', run, skipped, summary?}                     each skipped tensor, once
-//   {type: 'done', run, report, counts, csv, elapsed}             the report without layers and skipped
+//   {type: 'done', run, report, counts, elapsed}                  the report without layers and skipped
 //                                                                 (null placeholders), their counts
+//   {type: 'job', job, result|error}                              a job's result ({json, csv}, {csv}, the vector
+//                                                                 fields, or {k, rows, cols, components, coordinates})
 //   {type: 'error', run|null, message}                            run null: the module did not load
 // A message is delivered only when it comes from the current worker with the current run's id, so
 // nothing from a cancelled or earlier run can reach a new one.
@@ -74,6 +80,8 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
   function stop() {
     worker?.terminate();
     worker = null;
+    for (const p of jobs.values()) p.reject(new Error('the analysis worker was restarted'));
+    jobs.clear();
   }
 
   // The worker is gone or unusable. A run waiting for it fails; a worker that was never ready is
@@ -88,14 +96,14 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
     if (restart) start();
   }
 
-  const plans = new Map();  // plan id -> {resolve, reject}
-  let lastPlan = 0;
+  const jobs = new Map();  // job id -> {resolve, reject}
+  let lastJob = 0;
 
   function receive(m) {
-    if (m.type === 'plan') {
-      const p = plans.get(m.plan);
-      plans.delete(m.plan);
-      if (p) (m.error ? p.reject(new Error(m.error)) : p.resolve({ json: m.json, csv: m.csv }));
+    if (m.type === 'job') {
+      const p = jobs.get(m.job);
+      jobs.delete(m.job);
+      if (p) (m.error ? p.reject(new Error(m.error)) : p.resolve(m.result));
       return;
     }
     if (m.type === 'ready') {
@@ -127,7 +135,7 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
         return;
       }
       // The core's report: its own fields and key order, with the layers received one by one.
-      handlers.done?.({ ...m.report, layers: report.layers, skipped: report.skipped }, m.csv, m.elapsed);
+      handlers.done?.({ ...m.report, layers: report.layers, skipped: report.skipped }, m.elapsed);
     } else if (m.type === 'error') {
       // A failed run may leave the module in any state: the next run gets a fresh one.
       active = null;
@@ -137,6 +145,22 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
     }
   }
 
+  // Work on a finished report in the worker, queued behind a run going on. The core reads the
+  // layers' scalars only: the plot data stays here.
+  function job(kind, report, extra = {}) {
+    const text = JSON.stringify({ ...report, layers: report.layers.map(({ spectra, ...l }) => l) });
+    return send(kind, { report: text, ...extra });
+  }
+
+  function send(kind, message) {
+    start();
+    const id = ++lastJob;
+    return new Promise((resolve, reject) => {
+      jobs.set(id, { resolve, reject });
+      worker.postMessage({ type: 'job', job: id, kind, ...message });
+    });
+  }
+
   return {
     get status() { return status; },
     get running() { return active !== null; },
@@ -144,9 +168,9 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
 
     // Starts a run over {models, index} (files.js sortFiles); a run still going is cancelled first.
     // handlers: model(report), progress(p, report), layer(layer, report), skipped(entry, report),
-    // done(report, csv, elapsed), error(message); `report` is the run's report so far (its layers
+    // done(report, elapsed), error(message); `report` is the run's report so far (its layers
     // and skipped arrays are the ones the final report holds). Returns {id, report}.
-    run({ models, index = null }, handlers = {}, options = {}) {
+    run({ models, index = null, base = null }, handlers = {}, options = {}) {
       if (active) this.cancel();
       start();
       const id = ++lastId;
@@ -155,21 +179,32 @@ export function createEngine({ variant, threads, spawn = defaultSpawn, onStatus 
       const report = { format: 'weightscope-report', version: 1, model: { files: models.map(f => f.name) },
                        summary: {}, layers: [], skipped: [] };
       active = { id, handlers, report };
-      worker.postMessage({ type: 'request', run: id, models, index, threads, options });
+      worker.postMessage({ type: 'request', run: id, models, index, base, threads, options });
       return { id, report };
     },
 
     // A layer allocation plan (AlphaPruning / TempBalance) for a finished report, computed by the
     // core in the worker; options: {method, sparsity?, epsilon?, metric?}. Resolves {json, csv}.
-    plan(report, options) {
+    plan(report, options) { return job('plan', report, { options }); },
+
+    // The report's CSV (the core's columns, core/report/csv.cpp). Resolves {csv}.
+    csv(report) { return job('csv', report); },
+
+    // A job on one layer of a finished run, over its files {models, index} with its options:
+    // 'vectors' resolves the layer's eigenvector metrics (the columns and spectra arrays), 'latent'
+    // its latent space {k, rows, cols, components, coordinates} (.npy bytes). layer: its report entry.
+    layerJob(kind, { models, index = null, base = null }, options, layer) {
+      const { spectra, ...scalars } = layer;
+      return send(kind, { models, index, base, threads, options, layer: JSON.stringify(scalars) });
+    },
+
+    // Ends the jobs going on (their promises reject) by replacing the worker, as cancel() ends a
+    // run; never while a run goes on.
+    cancelJobs() {
+      if (active || !jobs.size) return false;
+      stop();
       start();
-      const id = ++lastPlan;
-      // The plan reads the layers' scalars only: the plot data stays here.
-      const text = JSON.stringify({ ...report, layers: report.layers.map(({ spectra, ...l }) => l) });
-      return new Promise((resolve, reject) => {
-        plans.set(id, { resolve, reject });
-        worker.postMessage({ type: 'plan', plan: id, report: text, options });
-      });
+      return true;
     },
 
     // Ends the run, if any: no message of it is delivered after this. The worker is replaced by a

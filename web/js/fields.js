@@ -28,6 +28,16 @@ export const LAYER_FIELDS = [
   {"key":"warning","type":"string","unit":"","meaning":"\"over-trained\" (alpha < 2), \"under-trained\" (alpha > 6) or \"\"","when":"","csv":true,"label":"warning","share":"exact"},
   {"key":"alpha_hill","type":"number","unit":"","meaning":"Hill alpha with xmin = the median eigenvalue (AlphaPruning alpha_mid, TempBalance 'median'), float64, eigenvalues > 1e-5 (their filter_zeros=True: their float32 default fails or moves alpha by up to 14% on rank-deficient layers)","when":"the estimator is defined on the layer (docs/methods.md, \"Hill alpha\")","csv":true,"label":"α Hill","share":"approximate"},
   {"key":"alpha_hill_peak","type":"number","unit":"","meaning":"Hill alpha, KS scan near the log-histogram peak (AlphaPruning alpha_peak, TempBalance 'fix-finger'), float64, eigenvalues > 1e-5 (as alpha_hill)","when":"the estimator is defined on the layer (docs/methods.md, \"Hill alpha\")","csv":true,"label":"α Hill peak","share":"approximate"},
+  {"key":"alpha_base","type":"number","unit":"","meaning":"alpha of the base model's W_base, fitted as its own layer (the row's other fields are dW's; on a LoRA W_plus_BA row, W_base + dW's)","when":"base, and that matrix's own fit succeeded","csv":true,"label":"α base","share":"approximate"},
+  {"key":"alpha_ft","type":"number","unit":"","meaning":"alpha of the fine-tuned W_ft, fitted as its own layer","when":"base, and that matrix's own fit succeeded","csv":true,"label":"α ft","share":"approximate"},
+  {"key":"delta_W","type":"number","unit":"weight","meaning":"||W_ft - W_base||_F of the raw tensor, float64 (weightwatcher distances() delta_W, there float32)","when":"base (the layer is dW = W_ft - W_base)","csv":true,"label":"‖ΔW‖","share":"approximate"},
+  {"key":"delta_rel","type":"number","unit":"","meaning":"delta_W / ||W_base||_F","when":"base and W_base is not all zero","csv":true,"label":"ΔW rel","share":"approximate"},
+  {"key":"delta_b","type":"number","unit":"weight","meaning":"||b_ft - b_base||_F of the layer's bias (distances() delta_b)","when":"base and both models have the bias \"<name>.bias\" in the same shape","csv":true,"label":"","share":"dropped"},
+  {"key":"lora_update","type":"string","unit":"","meaning":"a LoRA adapter's module (docs/methods.md, \"LoRA adapters\"): \"BA\" = the update dW = lora_scaling * B A, its r nonzero eigenvalues; \"W_plus_BA\" = the base weight plus dW, full ESD","when":"a LoRA adapter (adapter_config.json beside the weights)","csv":true,"label":"LoRA","share":"exact"},
+  {"key":"lora_r","type":"integer","unit":"","meaning":"the module's LoRA rank r (rank_pattern applied)","when":"a LoRA adapter (adapter_config.json beside the weights)","csv":true,"label":"r","share":"exact"},
+  {"key":"lora_alpha","type":"number","unit":"","meaning":"the module's lora_alpha (alpha_pattern applied)","when":"a LoRA adapter (adapter_config.json beside the weights)","csv":true,"label":"","share":"exact"},
+  {"key":"lora_scaling","type":"number","unit":"","meaning":"scaling of B A: lora_alpha / r (use_rslora: lora_alpha / sqrt(r))","when":"a LoRA adapter (adapter_config.json beside the weights)","csv":true,"label":"","share":"exact"},
+  {"key":"base_tensor","type":"string","unit":"","meaning":"the base model's tensor the LoRA update is added to","when":"lora_update = W_plus_BA","csv":false,"label":"","share":"exact"},
   {"key":"num_fingers","type":"integer","unit":"","meaning":"largest eigenvalues clipped off as fingers","when":"fix_fingers = clip_xmax","csv":true,"label":"","share":"dropped"},
   {"key":"raw_alpha","type":"number","unit":"","meaning":"alpha before the fingers were clipped","when":"fix_fingers = clip_xmax","csv":true,"label":"","share":"dropped"},
   {"key":"lambda_max","type":"number","unit":"weight²","meaning":"largest eigenvalue","when":"","csv":true,"label":"λ_max","share":"approximate"},
@@ -95,6 +105,8 @@ export const SUMMARY_FIELDS = [
   {"key":"seconds","type":"number","unit":"s","meaning":"time of the whole run","when":"","csv":false,"label":"","share":"exact"},
   {"key":"complete","type":"boolean","unit":"","meaning":"every tensor was read (false for a cancelled run)","when":"","csv":false,"label":"","share":"exact"},
   {"key":"latent_rank_K","type":"integer","unit":"","meaning":"rank K of the latent space: eigenpairs in the power-law tail","when":"a single .npy matrix whose fit succeeded","csv":false,"label":"","share":"exact"},
+  {"key":"avg_delta_W","type":"number","unit":"weight","meaning":"mean delta_W over the layers compared, unchanged ones (skipped, delta_W = 0) included: weightwatcher distances()' avg_delta_W","when":"base","csv":false,"label":"","share":"exact"},
+  {"key":"avg_delta_b","type":"number","unit":"weight","meaning":"mean delta_b over the same layers, 0 for a layer without a bias pair (distances()' avg_delta_b)","when":"base","csv":false,"label":"","share":"exact"},
 ];
 
 export const SKIPPED_FIELDS = [
@@ -104,6 +116,8 @@ export const SKIPPED_FIELDS = [
   {"key":"shape","type":"integer[]","unit":"","meaning":"tensor shape as stored, row-major (GGUF: its ne reversed)","when":"","csv":false,"label":"","share":"exact"},
   {"key":"dtype","type":"string","unit":"","meaning":"element type as stored (GGUF: the ggml type, e.g. Q4_K or IQ2_XXS)","when":"","csv":false,"label":"","share":"exact"},
   {"key":"reason","type":"string","unit":"","meaning":"why the layer was not analyzed","when":"","csv":false,"label":"","share":"exact"},
+  {"key":"delta_W","type":"number","unit":"weight","meaning":"0: an unchanged layer of a fine-tune (counted in avg_delta_W)","when":"base and the layer is unchanged","csv":false,"label":"","share":"exact"},
+  {"key":"delta_b","type":"number","unit":"weight","meaning":"its bias distance, as a layer's delta_b","when":"base, the layer is unchanged and has a bias pair","csv":false,"label":"","share":"exact"},
 ];
 
 export const OPTIONS = [
@@ -122,4 +136,5 @@ export const OPTIONS = [
   {"key":"vectors","flag":"--vectors","kind":"boolean","meaning":"eigenvector metrics: localization, participation ratio, vector entropy, bulk and tail (off)","in_report":true},
   {"key":"threads","flag":"--threads","kind":"integer","meaning":"worker threads, 0 = all cores (CLI 0, page: its pool)","in_report":false},
   {"key":"timings","flag":"--timings","kind":"boolean","meaning":"each layer's seconds per phase, for benchmarks (off)","in_report":false},
+  {"key":"base","flag":"--base","kind":"path","meaning":"base model of a fine-tune (file or folder; page: its files): each layer is analyzed as dW = W - W_base, with both alphas and the distances (none)","in_report":true},
 ];

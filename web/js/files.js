@@ -30,10 +30,14 @@ export async function droppedFiles(dataTransfer) {
 const MODEL = /\.(safetensors|gguf|onnx|pt|pth|bin|npy)$/i;
 const SHARD_INDEX = /\.index\.json$/i;
 const ONNX = /\.onnx$/i;
-export const isModelFile = name => MODEL.test(name);
+// A PEFT LoRA adapter's config goes with its weights (adapter_model.safetensors): the core reads
+// r, lora_alpha and the target modules from it.
+const ADAPTER_CONFIG = /^adapter_config\.json$/i;
+export const isModelFile = name => MODEL.test(name) || ADAPTER_CONFIG.test(name);
 export const isShardIndex = name => SHARD_INDEX.test(name);
-// A saved report (.weightscope.json, the CLI's --json, a compact report): any .json but a shard index.
-export const isReportFile = name => /\.json$/i.test(name) && !isShardIndex(name);
+// A saved report (.weightscope.json, the CLI's --json, a compact report): any .json but a shard
+// index or an adapter config.
+export const isReportFile = name => /\.json$/i.test(name) && !isShardIndex(name) && !ADAPTER_CONFIG.test(name);
 
 // A model's name without its extension and shard suffix: "model-00001-of-00002.safetensors" -> "model".
 export function modelBaseName(name) {

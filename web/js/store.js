@@ -3,11 +3,14 @@
 //   state   idle     nothing shown yet, or a run was cancelled (its layers stay shown)
 //           loading  a report (share link, report file) or the demo model is being fetched/decoded
 //           running  the engine is analyzing `report`'s model
-//           done     `report` is the core's complete report (csv too)
+//           done     `report` is the core's complete report
 //           error    `error` says what went wrong (a report shown before stays shown)
 //           shared   `report` was opened from a share link or a report file (`source`: link, file)
 //   report  the report on screen (during a run: the one being filled), reportId changes with each new one
+//   runFiles {reportId, models, index, options}: the files and options of the run that made report
+//           reportId (the layer actions compute on them; a shared report has none)
 //   engine  {status: off|loading|ready|failed, variant, threads, loaded: ready at least once}
+//   base    {models, index}: the base model the next runs compare with (base-model.js), or null
 // For tests and CSS the store mirrors itself on <body> (mirrorToBody): data-state (a shared report
 // counts as "done": a complete report is on screen), data-source, data-engine (the variant, once
 // ready), data-engine-status, data-runs, data-seconds. Only the store writes these.
@@ -37,9 +40,10 @@ export function createStore(initial) {
 export function createPageStore() {
   return createStore({
     state: 'idle', source: null, error: null, loading: null,
-    report: null, reportId: 0, csv: null,
+    report: null, reportId: 0, runFiles: null,
     progress: null, startedAt: 0, seconds: null, runs: 0, runStatus: '',
     engine: { status: 'off', variant: null, threads: 0, loaded: false },
+    base: null,
   });
 }
 

@@ -23,11 +23,21 @@ function load(variant, poolSize) {
   });
 }
 
+// ws::Analysis over the page's files (the shard index read as text) with the page's options.
+// With a base model ({models, index}), each tensor is analyzed as dW = W - W_base (or, for a LoRA
+// adapter, also W_base + dW); the core reads the two models one tensor pair at a time.
+function openAnalysis(module, { models, index, base, threads, options }) {
+  const text = file => (file ? new FileReaderSync().readAsText(file) : '');
+  const json = JSON.stringify({ ...options, threads });
+  return base ? module.Analysis.open(models, text(index), json, base.models, text(base.index))
+              : module.Analysis.open(models, text(index), json);
+}
+
 // Where a run's time goes in the worker, in ms (scripts/bench reads the 'ws:run-phases' mark):
 // open (headers), step (the wasm analysis, file reads included), parse (its JSON), summary, post
-// (serializing messages to the page), and at the end report (its JSON text), reportParse and csv.
-function run(module, { run: id, models, index, threads, options }) {
-  const phases = { open: 0, step: 0, parse: 0, summary: 0, post: 0, report: 0, reportParse: 0, csv: 0 };
+// (serializing messages to the page), and at the end report (the report's head, parsed).
+function run(module, { run: id, models, index, base, threads, options }) {
+  const phases = { open: 0, step: 0, parse: 0, summary: 0, post: 0, report: 0 };
   const timed = (phase, f) => {
     const t = performance.now();
     const r = f();
@@ -35,17 +45,25 @@ function run(module, { run: id, models, index, threads, options }) {
     return r;
   };
   const post = m => timed('post', () => postMessage({ ...m, run: id }));
-  const indexText = index ? new FileReaderSync().readAsText(index) : '';
-  const analysis = timed('open', () => module.Analysis.open(models, indexText, JSON.stringify({ ...options, threads })));
+  const analysis = timed('open', () => openAnalysis(module, { models, index, base, threads, options }));
   try {
     const { tensors, ...model } = timed('open', () => JSON.parse(analysis.model()));
     post({ type: 'model', model: { ...model, num_tensors: tensors.length } });
     const total = tensors.length;
     const start = performance.now();
-    let bytesDone = 0, lastProgress = 0, lastSummary = 0;
+    let bytesDone = 0, lastProgress = 0, lastSummary = 0, at = null;
+    // Inside a long step the core reports its phases (read, gram, reduction, eigenvalues, fit; see
+    // core/util/progress.h): passed on with the step's own progress fields, at most 4 times a second.
+    module.wsProgress = (phase, fraction) => {
+      const now = performance.now();
+      if (now - lastProgress < 250) return;
+      lastProgress = now;
+      post({ type: 'progress', ...at, phase, fraction, elapsed: (now - start) / 1000 });
+    };
     for (let i = 0; i < total; ++i) {
       const t = tensors[i];
       const now = performance.now();
+      at = { done: i, total, bytesDone, totalBytes: model.total_bytes, current: t.name };
       // Progress before each step; throttled, as models have thousands of tiny tensors.
       if (now - lastProgress > 50 || t.nbytes > 1e6) {
         post({ type: 'progress', done: i, total, bytesDone, totalBytes: model.total_bytes, current: t.name,
@@ -68,16 +86,42 @@ function run(module, { run: id, models, index, threads, options }) {
                                    : { type: 'skipped', skipped: result.skipped, summary });
     }
     // The page has every layer and skipped tensor already: the end carries the rest of the report
-    // (layers and skipped stay as null placeholders, which keep the report's key order) and counts.
-    const reportText = timed('report', () => analysis.report());
-    const report = timed('reportParse', () => JSON.parse(reportText));
-    const counts = { layers: report.layers.length, skipped: report.skipped.length };
-    const csv = timed('csv', () => module.reportCsv(reportText));
-    post({ type: 'done', report: { ...report, layers: null, skipped: null }, counts, csv,
-           elapsed: (performance.now() - start) / 1000 });
+    // (layers and skipped as null placeholders, which keep the report's key order) and their counts.
+    // The CSV is made only when asked for (a 'job'): it costs as much as a tenth of a run.
+    const head = timed('report', () => JSON.parse(analysis.reportHead()));
+    post({ type: 'done', report: head.report, counts: head.counts, elapsed: (performance.now() - start) / 1000 });
     // The wasm memory never shrinks: its size now is the run's peak (the threaded build exports it).
     const memory = (module.wasmMemory ?? module.HEAPU8).buffer.byteLength;
     performance.mark('ws:run-phases', { detail: { ...phases, wasmBytes: memory } });
+  } finally {
+    module.wsProgress = null;
+    analysis.delete();
+  }
+}
+
+// Work on a finished report (its JSON text, without plot data), by the core through the binding:
+// a layer allocation plan (core/report/plan.cpp) or the report's CSV (core/report/csv.cpp).
+const JOBS = {
+  plan(module, { report, options }) {
+    const json = module.allocationPlan(report, JSON.stringify(options));
+    return { json, csv: module.planCsv(json) };
+  },
+  csv: (module, { report }) => ({ csv: module.reportCsv(report) }),
+  // On one layer of a finished run (engine.js layerJob): its eigenvector metrics, or its latent
+  // space as two .npy files. The run's files are opened again with its options for each job rather
+  // than its Analysis kept: opening reads headers only, the worker holds no second copy of the
+  // report, and a job works after a Cancel replaced this worker.
+  vectors: (module, data) => withFiles(module, data, a => JSON.parse(a.layerVectors(data.layer))),
+  latent: (module, data) => withFiles(module, data, a => {
+    const { k, rows, cols, components, coordinates } = a.latentSpace(data.layer);
+    return { k, rows, cols, components, coordinates };
+  }),
+};
+
+function withFiles(module, data, f) {
+  const analysis = openAnalysis(module, data);
+  try {
+    return f(analysis);
   } finally {
     analysis.delete();
   }
@@ -93,15 +137,13 @@ self.onmessage = async ({ data }) => {
       postMessage({ type: 'ready', variant: data.variant, threads: data.threads });
     } else if (data.type === 'request') {
       run(await ready, data);
-    } else if (data.type === 'plan') {
-      // A layer allocation plan from a finished report (core/report/plan.cpp through the binding).
+    } else if (data.type === 'job') {
       const module = await ready;
-      const plan = module.allocationPlan(data.report, JSON.stringify(data.options));
-      postMessage({ type: 'plan', plan: data.plan, json: plan, csv: module.planCsv(plan) });
+      postMessage({ type: 'job', job: data.job, result: JOBS[data.kind](module, data) });
     }
   } catch (e) {
     const message = e && e.message ? e.message : String(e);
-    if (data.type === 'plan') postMessage({ type: 'plan', plan: data.plan, error: message });
+    if (data.type === 'job') postMessage({ type: 'job', job: data.job, error: message });
     else postMessage({ type: 'error', run: data.run ?? null, message });
   }
 };

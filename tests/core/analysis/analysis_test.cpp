@@ -7,6 +7,7 @@
 
 #include "analysis/analysis.h"
 #include "io/input_error.h"
+#include "latent/latent_space.h"
 #include "support/test_model_builder.h"
 
 namespace {
@@ -168,4 +169,20 @@ TEST_CASE("a layer's eigenvector metrics on demand equal what the vectors option
     for (const char* key : {"loc_ratio", "part_ratio", "vec_entropy"}) CHECK(v["spectra"][key] == l["spectra"][key]);
   }
   CHECK_THROWS_AS(plain.layer_vectors("bias"), ws::InputError);
+
+  // From the report entries of another Analysis over the same files (the page opens them again
+  // for each action): the same metrics; an entry naming another tensor is refused.
+  std::vector<std::unique_ptr<ws::ByteSource>> again;
+  again.push_back(ws::memory_source(bytes, "model.safetensors"));
+  ws::Analysis fresh(ws::open_model(std::move(again)), ws::AnalyzeOptions{});
+  for (const auto& l : full["layers"]) CHECK(fresh.entry_vectors(l) == plain.layer_vectors(l["name"]));
+  const bool dense_first = full["layers"][0]["name"] == "dense";
+  const nlohmann::json& dense = full["layers"][dense_first ? 0 : 1];
+  const nlohmann::json& conv = full["layers"][dense_first ? 1 : 0];
+  nlohmann::json renamed = dense;
+  renamed["name"] = "conv";
+  CHECK_THROWS_WITH(fresh.entry_vectors(renamed), Catch::Contains("other files"));
+  REQUIRE(dense["status"] == "success");
+  CHECK(fresh.latent_space(dense).k == dense["num_pl_spikes"].get<int64_t>());
+  CHECK_THROWS_AS(fresh.latent_space(conv), ws::InputError);  // conv2d: no latent space
 }

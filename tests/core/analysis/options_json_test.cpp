@@ -9,7 +9,7 @@ TEST_CASE("options: defaults as JSON are the documented defaults", "[analysis]")
                             {"conv2d_norm", true},  {"fit", "pl"},        {"xmin_convention", "weightwatcher"},
                             {"fix_fingers", "none"}, {"mp_fit", true},    {"detX", true},
                             {"randomize", false},   {"seed", 42},         {"spectra", true},
-                            {"vectors", false}});
+                            {"vectors", false},     {"base", ""}});
 }
 
 TEST_CASE("options: every option round-trips through JSON", "[analysis]") {
@@ -17,13 +17,14 @@ TEST_CASE("options: every option round-trips through JSON", "[analysis]") {
                              {"conv2d_norm", false},  {"fit", "tpl"},               {"xmin_convention", "powerlaw"},
                              {"fix_fingers", "clip_xmax"}, {"mp_fit", false},       {"detX", false},
                              {"randomize", true},     {"seed", 7},                  {"spectra", false},
-                             {"vectors", true}};
+                             {"vectors", true},       {"base", "base.safetensors"}};
   const ws::AnalyzeOptions o = ws::options_from_json(in);
   CHECK(o.layers.min_evals == 20);
   CHECK(o.powerlaw.convention == ws::XminConvention::Powerlaw);
   CHECK(o.powerlaw.fix_fingers == ws::Fingers::ClipXmax);
   CHECK(o.fit_tpl);
   CHECK(o.vectors);
+  CHECK(o.base == "base.safetensors");
   CHECK(ws::options_to_json(o) == in);
   CHECK(ws::options_from_json({{"fix_fingers", "xmin_peak"}}).powerlaw.fix_fingers == ws::Fingers::XminPeak);
   CHECK(ws::options_from_json({{"threads", 3}}).threads == 3);

@@ -244,3 +244,31 @@ TEST_CASE("model input: .npy files", "[formats]") {
   CHECK_THAT(input_error([&] { ws::open_model_paths({dir / "w.npy", wstest::fixture(kFixture)}); }),
              Catch::Contains("cannot mix .npy and safetensors"));
 }
+
+TEST_CASE("model input: a LoRA adapter's adapter_config.json travels with its weights", "[formats][lora]") {
+  const std::string dir = wstest::fixture("finetune/ppocrv4_rec_lora");
+  const std::string config = dir + "/adapter_config.json", weights = dir + "/adapter_model.safetensors";
+  // The folder, the two files, and the page's way: opened sources.
+  for (const std::vector<std::string>& paths : {std::vector<std::string>{dir}, {weights, config}}) {
+    const ws::ModelInput m = ws::open_model_paths(paths);
+    REQUIRE(m.adapter_config);
+    CHECK(m.adapter_config->find("\"lora_alpha\": 32") != std::string::npos);
+    CHECK(m.tensors.size() == 18);
+    CHECK(m.sources.size() == 1);
+    CHECK(m.total_bytes == 617944);
+  }
+  std::vector<std::unique_ptr<ws::ByteSource>> sources;
+  sources.push_back(ws::open_file_source(config));
+  sources.push_back(ws::open_file_source(weights));
+  CHECK(ws::open_model(std::move(sources)).adapter_config);
+  CHECK_FALSE(ws::open_model_paths({weights}).adapter_config);
+
+  CHECK(input_error([&] { ws::open_model_paths({config}); }) == "no model files given");
+  std::vector<std::unique_ptr<ws::ByteSource>> alone;
+  alone.push_back(ws::open_file_source(config));
+  CHECK_THAT(input_error([&] { ws::open_model(std::move(alone)); }), Catch::Contains("without its adapter_model.safetensors"));
+  std::vector<std::unique_ptr<ws::ByteSource>> huge;
+  huge.push_back(ws::memory_source(std::vector<uint8_t>(2'000'000, ' '), "adapter_config.json"));
+  huge.push_back(ws::open_file_source(weights));
+  CHECK_THAT(input_error([&] { ws::open_model(std::move(huge)); }), Catch::Contains("over the 1000000-byte limit for an adapter_config.json"));
+}

@@ -46,6 +46,29 @@ std::vector<nlohmann::json> covering_reports() {
   out.push_back(run_bytes(wstest::npy_file(wstest::dict("<f4", false, "(80, 40)"), wstest::raw(wstest::gaussian(3200, 5))),
                           "tfidf.npy"));
   out.push_back(run(ws::open_model_paths({wstest::fixture("gguf/nsfwjs_mobilenet_v2_micro_q4_k.gguf")}), {}));
+  {  // a LoRA adapter with its base model (lora_*, base_tensor)
+    ws::Analysis lora(ws::open_model_paths({wstest::fixture("finetune/ppocrv4_rec_lora")}), {},
+                      ws::open_model_paths({wstest::fixture("ppocrv4_rec.safetensors")}));
+    while (!lora.done()) lora.step();
+    out.push_back(lora.report());
+  }
+  {  // a fine-tune against its base (alpha_base, delta_*, avg_delta_*), and an unchanged layer with a bias
+    std::vector<std::unique_ptr<ws::ByteSource>> sources;
+    sources.push_back(ws::memory_source(wstest::safetensors_bytes({{"fc.weight", {64, 32}, wstest::gaussian(64 * 32, 1)},
+                                                                   {"fc.bias", {64}, wstest::gaussian(64, 2)}}),
+                                        "base.safetensors"));
+    ws::Analysis ft(ws::open_model_paths({wstest::fixture("finetune/ppocrv4_rec_ft.safetensors")}), {},
+                    ws::open_model_paths({wstest::fixture("ppocrv4_rec.safetensors")}));
+    while (!ft.done()) ft.step();
+    out.push_back(ft.report());
+    std::vector<std::unique_ptr<ws::ByteSource>> same;
+    same.push_back(ws::memory_source(wstest::safetensors_bytes({{"fc.weight", {64, 32}, wstest::gaussian(64 * 32, 1)},
+                                                                {"fc.bias", {64}, wstest::gaussian(64, 2)}}),
+                                     "ft.safetensors"));
+    ws::Analysis unchanged(ws::open_model(std::move(same)), {}, ws::open_model(std::move(sources)));
+    while (!unchanged.done()) unchanged.step();
+    out.push_back(unchanged.report());
+  }
   return out;
 }
 

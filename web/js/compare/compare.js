@@ -4,6 +4,7 @@
 // model (accuracy, GLUE score, ...) against mean alpha or alpha-hat, as the weightwatcher paper
 // does for the ALBERT family.
 import { layout, mountPlot } from '../plot/plot.js';
+import { finetuneLayers, finetuneSeries } from '../report/alpha-chart.js';
 import { el, num } from '../report/format.js';
 import { ReportError, decodeShare, readReportFile, shareParam } from '../share/codec.js';
 
@@ -124,6 +125,20 @@ function detxScene() {
   };
 }
 
+// Fine-tunes against their bases (reports made with --base): each model's alpha of W_base (dotted),
+// W_ft (dashed) and dW (solid), in its colour.
+function finetuneScene() {
+  const tuned = models.map(m => [m, finetuneLayers(m.report)]).filter(([, l]) => l);
+  if (!tuned.length) return null;
+  return {
+    title: 'Fine-tunes against their bases: \u03b1 of W_base, W_ft and \u0394W per layer, overlaid', width: 1000, height: 340,
+    x: { label: 'compared layer, in model order', log: false, hover: 'layer' },
+    y: { label: '\u03b1 (unitless)', log: false, min: 0, hover: '\u03b1' },
+    layers: [{ type: 'hband', y0: 2, y1: 6, color: 'rgba(46, 204, 113, 0.12)' },
+             ...tuned.flatMap(([m, l]) => finetuneSeries(l, { color: () => m.color, label: m.label }))],
+  };
+}
+
 // [min, max] around values with room for the point labels.
 function padded(values, [below, above]) {
   const lo = Math.min(...values), hi = Math.max(...values);
@@ -176,6 +191,11 @@ function render() {
     const detx = detxScene();
     detx.width = scene.width;
     mountPlot(alphaBox, detx, { kind: 'compare-detx-gap', filename: 'detx-gap-by-alpha-compared' });
+  }
+  const finetune = finetuneScene();
+  if (finetune) {
+    finetune.width = scene.width;
+    mountPlot(alphaBox, finetune, { kind: 'compare-finetune', filename: 'finetune-alpha-compared' });
   }
   const qualityBox = document.getElementById('compare-quality');
   qualityBox.replaceChildren();

@@ -1,5 +1,6 @@
 // The model-level plots: alpha of every layer in model order, with the 2-6 band the reference calls
-// well trained; and the detX thesis, the gap between the detX point and xmin against alpha.
+// well trained; the detX thesis, the gap between the detX point and xmin against alpha; and for a
+// fine-tune against its base (--base), alpha of W_base, W_ft and dW = W_ft - W_base per layer.
 import { mountPlot } from '../plot/plot.js';
 
 export function alphaScene(report) {
@@ -36,6 +37,39 @@ export function detxGapScene(report) {
   };
 }
 
+// The series of a fine-tune report: per compared layer, alpha of the base, of the fine-tuned
+// weights and of their difference; null for a report without a base. `style` picks colour and
+// label per series (the compare page draws several models).
+export const FINETUNE_SERIES = [
+  { key: 'alpha_base', name: '\u03b1 of W_base', dash: [2, 3] },
+  { key: 'alpha_ft', name: '\u03b1 of W_ft', dash: [7, 4] },
+  { key: 'alpha', name: '\u03b1 of \u0394W = W_ft \u2212 W_base' },
+];
+export function finetuneLayers(report) {
+  const l = (report.layers ?? []).filter(x => Number.isFinite(x.alpha_base) || Number.isFinite(x.alpha_ft));
+  return l.length ? l : null;
+}
+export function finetuneSeries(layers, { color, label = '' }) {
+  const x = layers.map((_, i) => i);
+  return FINETUNE_SERIES.flatMap(({ key, name, dash }) => {
+    const y = layers.map(l => (l.status === 'success' || key !== 'alpha' ? l[key] : NaN) ?? NaN);
+    const legend = label ? `${label}: ${name}` : name;
+    return [{ type: 'line', x, y, color: color(key), width: 1.5, dash, label: legend },
+            { type: 'points', x, y, names: layers.map(l => `${legend}: ${l.name}`), color: color(key), r: 2.5 }];
+  });
+}
+export function finetuneScene(report) {
+  const layers = finetuneLayers(report);
+  if (!layers) return null;
+  const colors = { alpha_base: '#7f7f7f', alpha_ft: '#e67e22', alpha: '#3b6fb6' };
+  return {
+    title: 'Fine-tune against its base: \u03b1 of W_base, W_ft and \u0394W, per layer', width: 1000, height: 300,
+    x: { label: 'compared layer, in model order', log: false, hover: 'layer' },
+    y: { label: '\u03b1 (unitless)', log: false, min: 0, hover: '\u03b1' },
+    layers: [{ type: 'hband', y0: 2, y1: 6, color: 'rgba(46, 204, 113, 0.12)' }, ...finetuneSeries(layers, { color: k => colors[k] })],
+  };
+}
+
 export function renderAlphaChart(report, container) {
   container.replaceChildren();
   const width = Math.max(480, Math.min(1100, container.clientWidth || 1000));
@@ -46,5 +80,9 @@ export function renderAlphaChart(report, container) {
   if (gap) {
     gap.width = width;
     mountPlot(container, gap, { kind: 'detx-gap', filename: 'detx-gap-by-alpha' });
+  }  const finetune = finetuneScene(report);
+  if (finetune) {
+    finetune.width = width;
+    mountPlot(container, finetune, { kind: 'finetune-alpha', filename: 'alpha-base-ft-delta' });
   }
 }

@@ -1,10 +1,15 @@
 // The per-layer plots: (a) log-log ESD with the power-law fit and xmin, (b) log-linear ESD with
 // xmin and the detX point, (c) lin-lin ESD, (d) KS distance and (e) alpha against candidate xmin,
 // (f) tail PDF and CCDF, empirical and fitted, (g) explained variance per eigenpair, (h) the
-// Marchenko-Pastur fit, (i) with randomize, the ESD against the shuffled matrix's. Scenes are plain
-// data (plot/plot.js draws them); their series come from spectra.js.
+// Marchenko-Pastur fit, (i) with randomize, the ESD against the shuffled matrix's; with eigenvector
+// metrics (spectra.loc_ratio ...): (j) the localization ratio per eigenpair, largest first (the 2020
+// post's elbow), (k) weightwatcher's vector_metrics panel as four plots sharing its x axis (vector
+// entropy, localization ratio, participation ratio, eigenvalue against the ascending index, red
+// line at the last bulk vector) and (l) its vector_histograms, bulk against tail, one per metric.
+// Scenes are plain data (plot/plot.js draws them); their series come from spectra.js.
 import { mountPlot } from '../plot/plot.js';
-import { EVALS_THRESH, alphaCurve, esd, explainedVariance, fitLine, ksCurve, linEsd, logEsd, mpFit, randomizedEsd, tail } from './spectra.js';
+import { EVALS_THRESH, VECTOR_METRICS, alphaCurve, esd, explainedVariance, fitLine, ksCurve, linEsd, logEsd, mpFit, randomizedEsd, tail,
+         vectorHistograms, vectorMetrics } from './spectra.js';
 
 const LAMBDA = 'eigenvalue \u03bb of W\u1d40W (unitless)';
 const RED = '#d62728', PURPLE = '#8e44ad', BLUE = '#3b6fb6', ORANGE = '#e67e22', GREY = '#7f8c8d';
@@ -126,9 +131,59 @@ function variance(layer) {
            y: { label: 'explained variance share (unitless)', log: true, min: floor / 1.5, hover: 'share' }, layers };
 }
 
+function locElbow(layer) {
+  const v = vectorMetrics(layer);
+  if (!v) return null;
+  const n = v.evals.length, loc = v.loc_ratio.slice().reverse(), k = loc.map((_, i) => i + 1);
+  const layers = [{ type: 'points', x: k.slice(0, v.nTail), y: loc.slice(0, v.nTail), color: PURPLE, r: 2, label: 'tail eigenvectors' },
+                  { type: 'points', x: k.slice(v.nTail), y: loc.slice(v.nTail), color: BLUE, r: 2, label: 'bulk eigenvectors' }]
+    .filter(l => l.x.length);
+  if (ok(layer)) {
+    // The xmin cut falls after the last eigenvalue >= xmin; K is the fit's tail size (the two differ
+    // when the tail is clipped at xmax).
+    const above = v.evals.filter(e => e >= layer.xmin).length;
+    layers.push({ type: 'vline', x: above + 0.5, color: RED, label: `xmin cut (${above} of ${n} eigenvalues \u2265 xmin)` });
+    layers.push({ type: 'vline', x: layer.num_pl_spikes, color: PURPLE, dash: [6, 4], label: `K = ${layer.num_pl_spikes} (tail size)` });
+  }
+  return { title: `${layer.name}: localization ratio per eigenpair`, x: { label: 'eigenpair k (largest eigenvalue first)', log: false, min: 0, hover: 'k' },
+           y: { label: 'localization ratio \u2016v\u2016\u2081/\u2016v\u2016\u221e (unitless)', log: false, hover: 'ratio' }, layers };
+}
+
+// One panel of weightwatcher's vector_metrics figure: a metric against the ascending index k.
+function vectorPanel(key, label, unit) {
+  return layer => {
+    const v = vectorMetrics(layer);
+    if (!v) return null;
+    const isEval = key === 'evals';
+    const x = isEval ? v.k.filter(i => v.evals[i] > 0) : v.k;
+    const layers = [{ type: 'points', x, y: x.map(i => v[key][i]), color: BLUE, r: 1.8, label }];
+    if (v.lastBulk >= 0) layers.push({ type: 'vline', x: v.lastBulk, color: RED, label: `xmin (last bulk vector, k = ${v.lastBulk})` });
+    return { title: `${layer.name}: vector metrics, ${label}`, x: { label: 'eigenvector k (ascending eigenvalue, from 0)', log: false, min: 0, hover: 'k' },
+             y: { label: `${label} (${unit})`, log: isEval, hover: key }, layers };
+  };
+}
+
+// One panel of weightwatcher's vector_histograms: the metric's bulk and tail distributions.
+function vectorHistogram(key, label, unit) {
+  return layer => {
+    const h = vectorHistograms(layer, key);
+    if (!h) return null;
+    const layers = [];
+    if (h.bulk) layers.push({ type: 'bars', edges: h.edges, heights: h.bulk, color: 'rgba(59, 111, 182, 0.5)', label: 'bulk (\u03bb < xmin)' });
+    if (h.tail) layers.push({ type: 'bars', edges: h.edges, heights: h.tail, color: 'rgba(142, 68, 173, 0.5)', label: 'tail (top K)' });
+    return { title: `${layer.name}: ${label}, bulk against tail`, x: { label: `${label} (${unit})`, log: false, hover: key },
+             y: { label: 'density (per unit of the metric)', log: false, min: 0, hover: 'p' }, layers };
+  };
+}
+
+const VECTOR_PANELS = [...VECTOR_METRICS, ['evals', 'eigenvalue', '\u03bb of W\u1d40W, unitless']]
+  .map(([key, label, unit]) => [`vectors-${key}`, vectorPanel(key, label, unit)]);
+const VECTOR_HISTOGRAMS = VECTOR_METRICS.map(([key, label, unit]) => [`vectors-hist-${key}`, vectorHistogram(key, label, unit)]);
+
 export const PLOT_KINDS = [
   ['esd-loglog', esdLogLog], ['esd-loglin', esdLogLin], ['esd-linlin', esdLinLin], ['ks', ks], ['alpha-xmin', alphaXmin],
   ['tail-pdf', tailPdf], ['tail-ccdf', tailCcdf], ['variance', variance], ['mp-fit', mpFitPlot], ['randomized', randomized],
+  ['loc-ratio', locElbow], ...VECTOR_PANELS, ...VECTOR_HISTOGRAMS,
 ];
 
 // Scenes for one layer: [{kind, scene}], only those the layer has data for.

@@ -48,7 +48,8 @@ function throttle(fn, ms) {
 // hide()} (show/hide reveal the plots where the host keeps them).
 // options.openFirst: open the first layer's plots when the first layer arrives and when the report
 // is complete (the analyzer page); the embed opens the layer its attribute names itself.
-export function createReportView(slots, { openFirst = false } = {}) {
+// options.onShowLayer(layer): called whenever a layer's plots are drawn (the page's layer actions).
+export function createReportView(slots, { openFirst = false, onShowLayer } = {}) {
   let report = null, key = null, shownCount = 0, wasLive = false, openedFirst = false, completed = false;
   const table = slots.table ? createLayerTable(slots.table, { onSelect: showLayer }) : null;
 
@@ -57,6 +58,7 @@ export function createReportView(slots, { openFirst = false } = {}) {
     slots.plots.show?.();
     slots.plots.title.textContent = layerTitle(layer);
     renderLayerPlots(layer, slots.plots.container);
+    onShowLayer?.(layer);
   }
 
   const drawTable = throttle(() => table?.update(report), TABLE_EVERY_MS);
@@ -69,6 +71,11 @@ export function createReportView(slots, { openFirst = false } = {}) {
 
   return {
     showLayer,
+    // Selects the layer `name` of the report shown (its table row) and draws its plots.
+    select(name) {
+      if (table) table.select(name);
+      else showLayer(report?.layers.find(l => l.name === name));
+    },
     // Shows `report`. A new `id` starts afresh (drawn at once, plots closed); the same id with more
     // layers or a complete report draws what is new: throttled while `live`, at once otherwise.
     sync(next, { id, live = false, complete = !live } = {}) {

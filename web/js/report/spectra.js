@@ -159,3 +159,41 @@ export function explainedVariance(layer) {
     total,
   };
 }
+
+// The per-eigenvector metrics (spectra.loc_ratio, part_ratio, vec_entropy: the vectors option or
+// the page's Eigenvectors action), one entry per eigenvalue in the order of spectra.evals
+// (ascending), and their split as the core makes it (analysis/layer_analysis.cpp): the tail is the
+// top num_pl_spikes eigenvectors, all of them when the fit failed; the bulk the rest. lastBulk is
+// the index of the last bulk vector (-1: none), where weightwatcher's vector_metrics plot draws
+// its red xmin line. Null when the layer has no such arrays (a share link drops them).
+export const VECTOR_METRICS = [
+  ['vec_entropy', 'vector entropy', 'nats'],
+  ['loc_ratio', 'localization ratio \u2016v\u2016\u2081/\u2016v\u2016\u221e', 'unitless'],
+  ['part_ratio', 'participation ratio \u2016v\u2016\u2082/\u2016v\u2016\u2084', 'unitless'],
+];
+
+export function vectorMetrics(layer) {
+  const s = layer.spectra, n = s?.evals?.length;
+  if (!n || !VECTOR_METRICS.every(([key]) => s[key]?.length === n)) return null;
+  const nTail = layer.status === 'success' ? Math.min(n, layer.num_pl_spikes) : n;
+  return { evals: s.evals, loc_ratio: s.loc_ratio, part_ratio: s.part_ratio, vec_entropy: s.vec_entropy,
+           k: s.evals.map((_, i) => i), nTail, lastBulk: n - nTail - 1 };
+}
+
+// {edges, bulk, tail} for one metric: density histograms (count / (n * bin width), as
+// weightwatcher's vector_histograms with density=True) of its bulk and tail values on shared
+// equal bins over both, so the two overlay; an empty side has null.
+export function vectorHistograms(layer, key, bins = 50) {
+  const v = vectorMetrics(layer);
+  if (!v) return null;
+  const values = v[key].filter(Number.isFinite);
+  if (!values.length) return null;
+  const lo = Math.min(...values), top = Math.max(...values), hi = top > lo ? top : lo + 1;
+  const edges = linspace(lo, hi, bins + 1), w = (hi - lo) / bins;
+  const density = part => {
+    const x = part.filter(Number.isFinite);
+    return x.length ? histogram(x, edges).map(c => c / (x.length * w)) : null;
+  };
+  const split = v.lastBulk + 1;
+  return { edges, bulk: density(v[key].slice(0, split)), tail: density(v[key].slice(split)) };
+}

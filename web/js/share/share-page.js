@@ -30,7 +30,7 @@ export function installShare({ store, stopRun }) {
     try {
       const report = await load();
       if (!current()) return;  // something else (a model, another report) came meanwhile
-      store.set({ state: 'shared', source, report, reportId: store.get().reportId + 1, csv: null, progress: null,
+      store.set({ state: 'shared', source, report, reportId: store.get().reportId + 1, progress: null,
                   runStatus: source === 'link' ? 'Opened from a share link.' : 'Opened from a report file.' });
     } catch (e) {
       if (current()) store.set({ state: 'error', error: e instanceof ReportError ? e.message : `The report could not be opened: ${e.message}` });

@@ -69,6 +69,8 @@ function spectra(s, path) {
   pairs(s.rand_log_esd, `${path}.rand_log_esd`, ['edges', 'counts'], 1, LIMITS.bins);
   pairs(s.ks, `${path}.ks`, ['xmin', 'D'], 0, LIMITS.ks);
   if (s.ks?.alpha !== undefined) numbers(s.ks.alpha, `${path}.ks.alpha`, LIMITS.ks);
+  for (const key of ['loc_ratio', 'part_ratio', 'vec_entropy'])
+    if (s[key] !== undefined) numbers(s[key], `${path}.${key}`, LIMITS.evals);
 }
 
 // Each field by its type in the field table (web/js/fields.js); a key the table does not know
