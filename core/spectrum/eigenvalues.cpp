@@ -107,7 +107,11 @@ std::vector<double> gram_eigenvalues(int64_t rows, int64_t cols, const std::func
   if (std::min(rows, cols) <= kExactMax)
     throw std::logic_error("gram_eigenvalues: a matrix this small may need the SVD of W; use pooled_eigenvalues");
   std::vector<double> ev = gram_route(rows, cols, fill, pool, times);
-  return ev.empty() ? ev : clamp_zeros(std::move(ev), zero_bound(ev));
+  if (ev.empty()) return ev;
+  // The bound first: in clamp_zeros(std::move(ev), zero_bound(ev)) clang may move ev out before
+  // zero_bound reads it (argument order is unspecified; the wasm build crashed on ev.back()).
+  const double zero = zero_bound(ev);
+  return clamp_zeros(std::move(ev), zero);
 }
 
 void for_each_matrix(const std::vector<MatrixView>& mats, ThreadPool& pool, const std::function<void(size_t)>& fn) {
