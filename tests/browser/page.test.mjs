@@ -179,11 +179,14 @@ for (const isolation of [true, false]) {
       assert.equal(await s.page.isHidden('[data-testid="error"]'), true);
     });
 
-    test('Cancel stops a run within a second, and the page runs the next file', async () => {
+    test('a long layer shows its phase and fraction; Cancel stops the run within a second, and the page runs the next file', async () => {
       const slow = slowModel();
       await s.page.locator('[data-testid="file-input"]').setInputFiles(slow);
       await s.page.waitForFunction(() => document.body.dataset.state === 'running');
-      await s.page.waitForTimeout(1200);
+      // In-layer progress (core: util/progress.h, through Module.wsProgress and the worker).
+      await s.page.waitForFunction(() => /\b(gram|reduction|eigenvalues) \d+%/.test(document.querySelector('#progress-text').textContent),
+                                   null, { timeout: 8000 });
+      await s.page.waitForTimeout(300);
       assert.equal(await s.page.evaluate(() => document.body.dataset.state), 'running', 'still running when cancelled');
       const t0 = Date.now();
       await s.page.click('[data-testid="cancel"]');
