@@ -5,15 +5,10 @@
 #include <stdexcept>
 
 #include "io/input_error.h"
+#include "layers/layer_plan.h"  // shape_text
 
 namespace ws {
 namespace {
-
-std::string shape_text(const std::vector<uint64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 uint64_t element_count(const TensorInfo& t) {
   const uint64_t bits = static_cast<uint64_t>(dtype_bits(t.dtype));
