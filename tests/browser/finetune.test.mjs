@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { compareReports, fixture, nativeReport, testData } from '../node/helpers.mjs';
-import { SCREENSHOTS, analyzeFiles, openPage } from './harness.mjs';
+import { SCREENSHOTS, analyzeFiles, openPage, shareLink } from './harness.mjs';
 
 const BASE = fixture('ppocrv4_rec.safetensors');
 const FT = testData('fixtures/finetune/ppocrv4_rec_ft.safetensors');
@@ -41,9 +41,7 @@ describe('page with a base model (isolated, mt)', () => {
     const report = await downloadReport(s.page);
     const tuned = report.layers.filter(l => Number.isFinite(l.alpha_base) || Number.isFinite(l.alpha_ft));
     assert.ok(tuned.length > 0);
-    await s.page.click('[data-testid="share"]');
-    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
-    const link = await s.page.inputValue('[data-testid="share-url"]');
+    const link = await shareLink(s.page);
     const view = await s.context.newPage();
     await view.goto(link);
     await view.waitForFunction(() => document.body.dataset.state === 'done');

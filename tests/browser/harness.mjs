@@ -49,6 +49,13 @@ export async function tableRows(page) {
   }));
 }
 
+// Presses "Copy share link" and returns the link once the page has made it.
+export async function shareLink(page) {
+  await page.click('[data-testid="share"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
+  return page.inputValue('[data-testid="share-url"]');
+}
+
 // A safetensors file of a few large random matrices: slow enough (seconds per layer) to cancel.
 export function slowModel() {
   const n = 2000, count = 4;  // above the side-by-side size (M <= 1536): each layer uses the whole pool

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixture } from '../node/helpers.mjs';
 import { compareLayerScenes, random } from '../node/share-helpers.mjs';
-import { SCREENSHOTS, analyzeFiles, openPage, tableRows } from './harness.mjs';
+import { SCREENSHOTS, analyzeFiles, openPage, shareLink, tableRows } from './harness.mjs';
 
 const FIXTURE = fixture('ppocrv4_rec.safetensors');
 
@@ -36,9 +36,7 @@ test('a share link renders the same report with no model file and no wasm', asyn
     const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('[data-testid="download-json"]')]);
     const original = JSON.parse(readFileSync(await download.path(), 'utf8'));
 
-    await s.page.click('[data-testid="share"]');
-    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
-    const link = await s.page.inputValue('[data-testid="share-url"]');
+    const link = await shareLink(s.page);
     console.log(`share link for ${original.layers.length} layers (${original.skipped.length} skipped): ${link.length} characters`);
     assert.ok(link.startsWith(s.base) && /#r=[A-Za-z0-9_-]+$/.test(link), 'the results travel in the fragment only');
 
@@ -112,9 +110,7 @@ test('compare: a report file and a share link side by side, with typed-in qualit
     const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('[data-testid="download-json"]')]);
     const a = JSON.parse(readFileSync(await download.path(), 'utf8'));
     assert.equal(await analyzeFiles(s.page, fixture('nsfwjs_mobilenet_v2.safetensors')), 'done');
-    await s.page.click('[data-testid="share"]');
-    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
-    const link = await s.page.inputValue('[data-testid="share-url"]');
+    const link = await shareLink(s.page);
     const [downloadB] = await Promise.all([s.page.waitForEvent('download'), s.page.click('[data-testid="download-json"]')]);
     const b = JSON.parse(readFileSync(await downloadB.path(), 'utf8'));
 

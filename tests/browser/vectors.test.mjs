@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, VECTOR_COLUMNS, compareNpy, compareVectors, fixture, nativeReport, testData, writeSafetensors } from '../node/helpers.mjs';
-import { SCREENSHOTS, analyzeFiles, openPage } from './harness.mjs';
+import { SCREENSHOTS, analyzeFiles, openPage, shareLink } from './harness.mjs';
 
 const DEMO = fixture('ppocrv4_rec.safetensors');
 const VECTOR_KINDS = ['loc-ratio', 'vectors-vec_entropy', 'vectors-loc_ratio', 'vectors-part_ratio', 'vectors-evals',
@@ -105,9 +105,7 @@ describe('eigenvectors in the page, isolated (mt)', () => {
 
     // A share link drops the eigenvector metrics (field table: "dropped"; the arrays would not fit
     // a link): the shared view draws the other kinds, without the vector ones and without errors.
-    await s.page.click('[data-testid="share"]');
-    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value.length > 0);
-    const link = await s.page.inputValue('[data-testid="share-url"]');
+    const link = await shareLink(s.page);
     const shared = await s.context.newPage();
     await shared.goto(link);
     await shared.waitForFunction(() => document.body.dataset.source === 'link');

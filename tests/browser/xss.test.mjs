@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { safetensorsBytes } from '../node/helpers.mjs';
 import { random } from '../node/share-helpers.mjs';
-import { analyzeFiles, openPage } from './harness.mjs';
+import { analyzeFiles, openPage, shareLink } from './harness.mjs';
 import { launch, staticServer } from './static-host.mjs';
 
 const IMG = '<img src=x onerror="window.__pwned=1;alert(1)">';
@@ -71,9 +71,7 @@ test('HTML in tensor names and metadata is shown as text, in the page, its share
     assert.ok(!/<(img|script|svg onload)/.test(svgText.replace(/^<\?xml[^>]*>\s*<svg /, '')), 'no raw markup in the SVG file');
     await w.assertClean('analyzer page');
 
-    await s.page.click('[data-testid="share"]');
-    await s.page.waitForFunction(() => document.querySelector('[data-testid="share-url"]').value);
-    const link = await s.page.inputValue('[data-testid="share-url"]');
+    const link = await shareLink(s.page);
     const payload = link.slice(link.indexOf('#'));
 
     const context = await s.page.context().browser().newContext({ serviceWorkers: 'block' });

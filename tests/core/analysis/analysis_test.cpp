@@ -8,6 +8,7 @@
 #include "analysis/analysis.h"
 #include "io/input_error.h"
 #include "latent/latent_space.h"
+#include "support/run_report.h"
 #include "support/test_model_builder.h"
 
 namespace {
@@ -15,9 +16,7 @@ namespace {
 nlohmann::json run(std::vector<uint8_t> bytes, ws::AnalyzeOptions opt = {}) {
   std::vector<std::unique_ptr<ws::ByteSource>> sources;
   sources.push_back(ws::memory_source(std::move(bytes), "model.safetensors"));
-  ws::Analysis a(ws::open_model(std::move(sources)), opt);
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(ws::open_model(std::move(sources)), opt);
 }
 
 std::string reason_of(const nlohmann::json& report, const std::string& name) {

@@ -16,6 +16,7 @@
 #include "analysis/distances.h"
 #include "io/input_error.h"
 #include "support/metrics_reference.h"
+#include "support/run_report.h"
 #include "support/test_data.h"
 #include "support/test_model_builder.h"
 
@@ -35,9 +36,7 @@ ws::ModelInput open_bytes(std::vector<uint8_t> bytes, const std::string& name) {
 nlohmann::json run(ws::ModelInput model, std::optional<ws::ModelInput> base, int threads = 2) {
   ws::AnalyzeOptions opt;
   opt.threads = threads;
-  ws::Analysis a(std::move(model), opt, std::move(base));
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(std::move(model), opt, std::move(base));
 }
 
 const nlohmann::json& ft_report() {

@@ -3,6 +3,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/options_json.h"
+#include "support/run_report.h"
 #include "support/test_model_builder.h"
 
 namespace {
@@ -10,16 +11,7 @@ namespace {
 nlohmann::json run(const std::vector<wstest::F32Tensor>& tensors, ws::AnalyzeOptions opt) {
   std::vector<std::unique_ptr<ws::ByteSource>> sources;
   sources.push_back(ws::memory_source(wstest::safetensors_bytes(tensors), "model.safetensors"));
-  ws::Analysis a(ws::open_model(std::move(sources)), opt);
-  while (!a.done()) a.step();
-  return a.report();
-}
-
-const nlohmann::json& layer(const nlohmann::json& report, const std::string& name) {
-  for (const auto& l : report["layers"])
-    if (l["name"] == name) return l;
-  FAIL("no layer " << name);
-  throw;
+  return ws_test::run_report(ws::open_model(std::move(sources)), opt);
 }
 
 // 64 x 32 of rank 16: the Gram route finds numerical zeros, so the exact SVD is redone.
@@ -65,7 +57,7 @@ TEST_CASE("timings: seconds per phase in each layer, only with the option", "[an
     CHECK(l["timings"]["reduction"].get<double>() > 0);
     CHECK(l["timings"]["randomize"].get<double>() > 0);
   }
-  CHECK(layer(report, "flat")["timings"]["svd"].get<double>() > 0);
+  CHECK(ws_test::layer_named(report, "flat")["timings"]["svd"].get<double>() > 0);
 }
 
 TEST_CASE("timings: the option and its flag", "[analysis][timings]") {

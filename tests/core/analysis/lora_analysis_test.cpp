@@ -11,6 +11,8 @@
 
 #include "analysis/analysis.h"
 #include "io/input_error.h"
+#include "support/load_json.h"
+#include "support/run_report.h"
 #include "support/test_data.h"
 #include "support/test_model_builder.h"
 
@@ -18,16 +20,10 @@ namespace {
 
 const std::string kAdapterDir = "fixtures/finetune/ppocrv4_rec_lora";
 
-nlohmann::json load_json(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f.good());
-  return nlohmann::json::parse(f);
-}
+using ws_test::load_json;
 
 nlohmann::json run(ws::ModelInput model, std::optional<ws::ModelInput> base = std::nullopt) {
-  ws::Analysis a(std::move(model), ws::AnalyzeOptions{}, std::move(base));
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(std::move(model), {}, std::move(base));
 }
 
 std::map<std::string, nlohmann::json> by_name(const nlohmann::json& entries) {

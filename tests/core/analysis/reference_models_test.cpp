@@ -8,16 +8,14 @@
 #include <set>
 
 #include "analysis/analysis.h"
+#include "support/load_json.h"
 #include "support/reference_layers.h"
+#include "support/run_report.h"
 #include "support/test_data.h"
 
 namespace {
 
-nlohmann::json load_json(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f.good());
-  return nlohmann::json::parse(f);
-}
+using ws_test::load_json;
 
 std::map<std::string, nlohmann::json> by_name(const nlohmann::json& layers) {
   std::map<std::string, nlohmann::json> m;
@@ -28,9 +26,7 @@ std::map<std::string, nlohmann::json> by_name(const nlohmann::json& layers) {
 nlohmann::json analyze_fixture(const std::string& model) {
   ws::AnalyzeOptions opt;
   opt.spectra = false;
-  ws::Analysis a(ws::open_model_paths({ws_test::test_data("fixtures/" + model + ".safetensors")}), opt);
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(ws::open_model_paths({ws_test::test_data("fixtures/" + model + ".safetensors")}), opt);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "analysis/analysis.h"
+#include "support/run_report.h"
 #include "support/test_data.h"
 
 namespace {
@@ -26,17 +27,10 @@ nlohmann::json load_json(const std::string& path) {
 nlohmann::json analyze_with_vectors(const std::string& model) {
   ws::AnalyzeOptions opt;
   opt.vectors = true;
-  ws::Analysis a(ws::open_model_paths({ws_test::test_data("fixtures/" + model + ".safetensors")}), opt);
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(ws::open_model_paths({ws_test::test_data("fixtures/" + model + ".safetensors")}), opt);
 }
 
-const nlohmann::json& layer_named(const nlohmann::json& report, const std::string& name) {
-  for (const auto& l : report["layers"])
-    if (l["name"] == name) return l;
-  FAIL("no layer " << name);
-  return report;
-}
+using ws_test::layer_named;
 
 bool close(double ours, double theirs) { return std::abs(ours - theirs) <= 1e-8 * std::abs(theirs) + 1e-12; }
 

@@ -14,6 +14,7 @@
 #include "formats/gguf.h"
 #include "formats/safetensors.h"
 #include "support/formats_test_util.h"
+#include "support/load_json.h"
 #include "support/reference_layers.h"
 #include "support/sha256.h"
 #include "support/test_model_builder.h"
@@ -121,11 +122,7 @@ std::vector<uint8_t> q8_0_block(float d, int8_t first) {
 
 // ---- the fixtures ----
 
-nlohmann::json load_json(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f.good());
-  return nlohmann::json::parse(f);
-}
+using ws_test::load_json;
 
 // The tensor as the little-endian float32 values the reference hashed: dequantized blocks as
 // read_tensor gives them, element types widened exactly.
@@ -511,11 +508,7 @@ TEST_CASE("gguf: the micro models analyze as the reference tool does on the same
     INFO("micro " << type);
     const nlohmann::json ref =
         load_json(ws_test::test_data(std::string("reference/nsfwjs_mobilenet_v2_micro_gguf_") + type + ".json"));
-    ws::AnalyzeOptions opt;
-    opt.spectra = false;
-    ws::Analysis a(ws::open_model_paths({micro_path(type)}), opt);
-    while (!a.done()) a.step();
-    const nlohmann::json report = a.report();
+    const nlohmann::json report = wstest::analyze(ws::open_model_paths({micro_path(type)}));
     CHECK(report["model"]["format"] == "gguf");
     CHECK(report["model"]["metadata"]["general.architecture"] == "mobilenet_v2");
 
@@ -620,11 +613,7 @@ TEST_CASE("gguf: llama.cpp names and layouts analyze as their safetensors origin
   const auto analyze = [](std::vector<uint8_t> bytes, const std::string& name) {
     std::vector<std::unique_ptr<ws::ByteSource>> sources;
     sources.push_back(ws::memory_source(std::move(bytes), name));
-    ws::AnalyzeOptions opt;
-    opt.spectra = false;
-    ws::Analysis a(ws::open_model(std::move(sources)), opt);
-    while (!a.done()) a.step();
-    return a.report();
+    return wstest::analyze(ws::open_model(std::move(sources)));
   };
   const nlohmann::json g = analyze(f.bytes(), "llama.gguf");
   const nlohmann::json st = analyze(wstest::safetensors_bytes(original), "model.safetensors");

@@ -12,6 +12,7 @@
 #include "analysis/analysis.h"
 #include "formats/pytorch.h"
 #include "support/formats_test_util.h"
+#include "support/load_json.h"
 #include "support/pytorch_builder.h"
 
 using Catch::Contains;
@@ -21,11 +22,7 @@ using wstest::TensorSpec;
 
 namespace {
 
-nlohmann::json load_json(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f.good());
-  return nlohmann::json::parse(f);
-}
+using ws_test::load_json;
 
 struct Fixture {
   const char* path;         // under tests/data/fixtures/pytorch/
@@ -62,13 +59,7 @@ ws::ModelInput model(const std::vector<uint8_t>& bytes, const std::string& name 
   return ws::open_model(std::move(sources));
 }
 
-nlohmann::json analyze(ws::ModelInput m) {
-  ws::AnalyzeOptions opt;
-  opt.spectra = false;
-  ws::Analysis a(std::move(m), opt);
-  while (!a.done()) a.step();
-  return a.report();
-}
+using wstest::analyze;
 
 std::map<std::string, std::string> skip_reasons(const nlohmann::json& report) {
   std::map<std::string, std::string> out;

@@ -10,15 +10,12 @@
 #include "report/csv.h"
 #include "report/fields.h"
 #include "support/formats_test_util.h"
+#include "support/run_report.h"
 #include "support/test_model_builder.h"
 
 namespace {
 
-nlohmann::json run(ws::ModelInput model, const ws::AnalyzeOptions& opt) {
-  ws::Analysis a(std::move(model), opt);
-  while (!a.done()) a.step();
-  return a.report();
-}
+nlohmann::json run(ws::ModelInput model, const ws::AnalyzeOptions& opt) { return ws_test::run_report(std::move(model), opt); }
 
 nlohmann::json run_bytes(std::vector<uint8_t> bytes, const std::string& name, const ws::AnalyzeOptions& opt = {}) {
   std::vector<std::unique_ptr<ws::ByteSource>> sources;

@@ -8,6 +8,7 @@
 #include "report/fields.h"
 #include "report/merge.h"
 #include "report/summary.h"
+#include "support/run_report.h"
 #include "support/test_data.h"
 
 namespace {
@@ -16,9 +17,7 @@ using Catch::Contains;
 using nlohmann::json;
 
 json analyze(ws::AnalyzeOptions opt) {
-  ws::Analysis a(ws::open_model_paths({ws_test::test_data("fixtures/ppocrv4_rec.safetensors")}), opt);
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(ws::open_model_paths({ws_test::test_data("fixtures/ppocrv4_rec.safetensors")}), opt);
 }
 
 // The demo model unsharded and in 4 shards, analyzed once for all cases.

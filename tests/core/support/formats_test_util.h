@@ -16,6 +16,7 @@
 #include "formats/model_input.h"
 #include "io/byte_source.h"
 #include "io/input_error.h"
+#include "support/run_report.h"
 #include "support/test_data.h"
 
 namespace wstest {
@@ -102,9 +103,7 @@ inline std::string fixture(const std::string& name) { return ws_test::test_data(
 inline nlohmann::json analyze(ws::ModelInput m) {
   ws::AnalyzeOptions opt;
   opt.spectra = false;
-  ws::Analysis a(std::move(m), opt);
-  while (!a.done()) a.step();
-  return a.report();
+  return ws_test::run_report(std::move(m), opt);
 }
 
 }  // namespace wstest

@@ -13,6 +13,7 @@
 #include "layers/layer_plan.h"
 #include "layers/matrix_view.h"
 #include "spectrum/eigenvalues.h"
+#include "support/load_json.h"
 #include "support/test_data.h"
 
 namespace wsmetrics {
@@ -23,11 +24,7 @@ inline const std::vector<std::string>& fixture_models() {
   return m;
 }
 
-inline nlohmann::json load_json(const std::string& path) {
-  std::ifstream f(path);
-  REQUIRE(f.good());
-  return nlohmann::json::parse(f);
-}
+using ws_test::load_json;
 
 inline nlohmann::json reference(const std::string& model) {
   return load_json(ws_test::test_data("reference/" + model + ".json"));
