@@ -46,9 +46,8 @@ struct Workspace {
   std::vector<std::vector<double>> slot_y, slot_pack, partial;
 };
 
-// Householder QR of the k x nb panel p (LAPACK dgeqr2) with nr reflectors: R in the upper triangle,
-// v_j below the diagonal (unit leading entry implicit). The nb - j - 1 columns right of reflector j
-// are updated in parallel when the panel is tall.
+}  // namespace
+
 void panel_qr(double* p, int64_t ldp, int64_t k, int64_t nb, int64_t nr, double* tau, ThreadPool& pool) {
   for (int64_t j = 0; j < nr; ++j) {
     double* col = p + j * ldp;
@@ -69,6 +68,8 @@ void panel_qr(double* p, int64_t ldp, int64_t k, int64_t nb, int64_t nr, double*
     }
   }
 }
+
+namespace {
 
 // y = A u for the lower-stored symmetric k x k matrix A and the k x nr block u (packed as ucols:
 // depth k, one group per kGroup columns). Each column block J of A is packed once and used twice:

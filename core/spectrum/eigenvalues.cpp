@@ -1,12 +1,12 @@
 #include "spectrum/eigenvalues.h"
 
-#include <Eigen/SVD>
 #include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 
+#include "spectrum/bidiagonal.h"
 #include "spectrum/gram.h"
 #include "spectrum/phase_timing.h"
 #include "spectrum/tridiagonal.h"
@@ -26,17 +26,20 @@ constexpr double kZeroBound = 1.0;
 // Matrices up to this smaller side that have such eigenvalues are redone by an SVD of W.
 constexpr int64_t kExactMax = 1024;
 
-// Squared singular values of W (double, elements converted like MatrixView::at) by Eigen's
-// bidiagonal divide and conquer: absolute error ~ eps * sv_max in each singular value, like the
-// reference's LAPACK SVD, so sv far below sqrt(m * eps) * sv_max are resolved.
+// Squared singular values of W (double, elements converted like MatrixView::at, laid out as the
+// tall one of W and W^T) by Householder bidiagonalization and the bidiagonal's singular values
+// (bidiagonal.h): absolute error ~ eps * sv_max in each singular value, like the reference's LAPACK
+// SVD, so sv far below sqrt(m * eps) * sv_max are resolved. On one thread: a layer this small may
+// run inside another pool job (where parallel_for goes inline) or alone, and its per-thread partial
+// sums would make the last bits depend on that; two threads measured no faster at 480 x 480.
 std::vector<double> svd_eigenvalues(const MatrixView& w) {
-  Eigen::MatrixXd a(w.rows, w.cols);
+  const bool tall = w.rows >= w.cols;
+  const int64_t n = tall ? w.rows : w.cols, m = tall ? w.cols : w.rows;
+  std::vector<double> a(static_cast<size_t>(n * m));
   for (int64_t c = 0; c < w.cols; ++c)
-    for (int64_t r = 0; r < w.rows; ++r) a(r, c) = w.at(r, c);
-  const Eigen::VectorXd s = Eigen::BDCSVD<Eigen::MatrixXd>(a).singularValues();
-  std::vector<double> ev(static_cast<size_t>(s.size()));
-  for (Eigen::Index i = 0; i < s.size(); ++i) ev[static_cast<size_t>(s.size() - 1 - i)] = s[i] * s[i];
-  return ev;
+    for (int64_t r = 0; r < w.rows; ++r) a[static_cast<size_t>(tall ? c * n + r : r * n + c)] = w.at(r, c);
+  ThreadPool serial(1);
+  return spectrum::squared_singular_values(std::move(a), n, m, serial);
 }
 
 // X = the Gram matrix fill writes (double), Householder tridiagonal reduction (double), then the
