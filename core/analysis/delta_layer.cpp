@@ -14,7 +14,8 @@ namespace {
 void add_side_alpha(nlohmann::json& fields, const char* key, const uint8_t* data, const TensorInfo& t,
                     const LayerPlan& plan, const AnalyzeOptions& opt, ThreadPool& pool) {
   if (check_weights(data, t)) return;
-  const PowerLawFit fit = fit_power_law(pooled_eigenvalues(layer_matrices(data, t, plan, opt.layers), pool), opt.powerlaw);
+  const std::vector<double> evals = pooled_eigenvalues(layer_matrices(data, t, plan, opt.layers), pool);
+  const PowerLawFit fit = fit_power_law(evals, opt.powerlaw, pool);
   if (fit.ok) fields[key] = fit.alpha;
 }
 

@@ -37,8 +37,8 @@ void add_fit(FieldWriter& j, const PowerLawFit& fit, const std::vector<double>& 
   }
 }
 
-void add_mp_fit(FieldWriter& j, const std::vector<double>& evals, const LayerPlan& plan) {
-  const MpFit mp = fit_marchenko_pastur(evals, static_cast<double>(plan.N) / plan.M, plan.M);
+void add_mp_fit(FieldWriter& j, const std::vector<double>& evals, const LayerPlan& plan, ThreadPool& pool) {
+  const MpFit mp = fit_marchenko_pastur(evals, static_cast<double>(plan.N) / plan.M, plan.M, pool);
   if (!mp.ok) return;
   j.set({{"sigma_mp", mp.sigma_mp},
          {"W_scale", mp.W_scale},
@@ -104,7 +104,8 @@ namespace {
 
 // The fields that follow from the eigenvalues alone: identity, norms, the fit, Hill, detX, MP.
 PowerLawFit add_eigenvalue_fields(FieldWriter& j, const std::vector<double>& evals, const SpectralMetrics& m,
-                                  const TensorInfo& t, const LayerPlan& plan, const AnalyzeOptions& opt) {
+                                  const TensorInfo& t, const LayerPlan& plan, const AnalyzeOptions& opt,
+                                  ThreadPool& pool) {
   j.set({{"name", plan.name},
          {"tensor", t.name},
          {"type", plan.type},
@@ -126,7 +127,7 @@ PowerLawFit add_eigenvalue_fields(FieldWriter& j, const std::vector<double>& eva
          {"entropy", m.entropy}});
   if (!t.storage.empty()) j.set("quant_type", t.storage);  // GGUF: the ggml type the weights were stored in
 
-  const PowerLawFit fit = fit_power_law(evals, opt.powerlaw);
+  const PowerLawFit fit = fit_power_law(evals, opt.powerlaw, pool);
   j.set("status", fit.ok ? "success" : "failed");
   if (fit.ok) {
     add_fit(j, fit, evals, m.lambda_max);
@@ -134,7 +135,7 @@ PowerLawFit add_eigenvalue_fields(FieldWriter& j, const std::vector<double>& eva
     j.set("failure_reason", fit.failure_reason);
     j.set("warning", "");
   }
-  const HillAlphas hill = hill_alphas(evals);
+  const HillAlphas hill = hill_alphas(evals, fit, opt.powerlaw, pool);
   if (std::isfinite(hill.mid)) j.set("alpha_hill", hill.mid);
   if (std::isfinite(hill.peak)) j.set("alpha_hill_peak", hill.peak);
   if (opt.detx) {
@@ -144,7 +145,7 @@ PowerLawFit add_eigenvalue_fields(FieldWriter& j, const std::vector<double>& eva
            {"detX_val_rescaled", d.val_rescaled}});
     if (fit.ok) j.set({{"ERG_gap", d.num - fit.num_pl_spikes}, {"detX_gap_decades", detx_gap_decades(d.val, fit.xmin)}});
   }
-  if (opt.mp_fit) add_mp_fit(j, evals, plan);
+  if (opt.mp_fit) add_mp_fit(j, evals, plan, pool);
   return fit;
 }
 
@@ -164,7 +165,7 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
   report_progress("fit", 0.0);
   FieldWriter j(layer_fields());
   const SpectralMetrics m = spectral_metrics(evals, plan.N);
-  const PowerLawFit fit = add_eigenvalue_fields(j, evals, m, t, plan, opt);
+  const PowerLawFit fit = add_eigenvalue_fields(j, evals, m, t, plan, opt, pool);
   if (opt.vectors) add_vector_columns(j, vectors, vector_tail(fit.ok, fit.num_pl_spikes, vectors.size()));
   if (opt.fit_tpl && fit.ok) add_tpl(j, evals, fit);
   clock.lap(&PhaseTimes::fit);
@@ -183,10 +184,10 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
 }
 
 nlohmann::json analyze_eigenvalues(const std::vector<double>& evals, const TensorInfo& t, const LayerPlan& plan,
-                                   const AnalyzeOptions& opt) {
+                                   const AnalyzeOptions& opt, ThreadPool& pool) {
   const auto start = std::chrono::steady_clock::now();
   FieldWriter j(layer_fields());
-  const PowerLawFit fit = add_eigenvalue_fields(j, evals, spectral_metrics(evals, plan.N), t, plan, opt);
+  const PowerLawFit fit = add_eigenvalue_fields(j, evals, spectral_metrics(evals, plan.N), t, plan, opt, pool);
   if (opt.fit_tpl && fit.ok) add_tpl(j, evals, fit);
   if (opt.spectra) j.set("spectra", plot_data(evals, fit, nullptr));
   j.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

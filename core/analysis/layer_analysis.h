@@ -20,9 +20,10 @@ nlohmann::json analyze_layer(const uint8_t* data, const TensorInfo& t, const Lay
 
 // The entry of a layer known by its eigenvalues (ascending) rather than its matrix: a LoRA update's
 // nonzero ones (analysis/lora_analysis.h). analyze_layer's fields from them, without those that need
-// the matrix (randomize, vectors); mp_fit as opt says. t and plan give the identity fields.
+// the matrix (randomize, vectors); mp_fit as opt says. t and plan give the identity fields; the fits
+// run on pool.
 nlohmann::json analyze_eigenvalues(const std::vector<double>& evals, const TensorInfo& t, const LayerPlan& plan,
-                                   const AnalyzeOptions& opt);
+                                   const AnalyzeOptions& opt, ThreadPool& pool);
 
 // A layer's "timings" entry (the timings option).
 nlohmann::json timings_json(const PhaseTimes& t);

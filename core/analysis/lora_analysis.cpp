@@ -135,7 +135,7 @@ LoraAdapter::Step LoraAdapter::step(size_t index, ModelInput& model, BaseModel* 
     AnalyzeOptions o = opt;
     o.mp_fit = false;  // the Marchenko-Pastur bulk is not in r nonzero eigenvalues
     const std::vector<double> evals = low_rank_eigenvalues(view(b, tb), view(a, ta), scaling);
-    s.layer = analyze_eigenvalues(evals, update, plan, o);
+    s.layer = analyze_eigenvalues(evals, update, plan, o, pool);
     lora.set("lora_update", "BA");
   } else {
     const TensorInfo* tw = base->find(lora_base_key(m));
@@ -148,7 +148,8 @@ LoraAdapter::Step LoraAdapter::step(size_t index, ModelInput& model, BaseModel* 
     const std::vector<uint8_t> w = base->read(*tw);
     // W_base's own alpha beside W + dW's, as a fine-tune's rows have it (analysis/delta_layer.h).
     if (const LayerPlan bp = plan_layer(*tw, opt.layers); bp.analyze && !check_weights(w.data(), *tw)) {
-      const PowerLawFit fit = fit_power_law(pooled_eigenvalues(layer_matrices(w.data(), *tw, bp, opt.layers), pool), opt.powerlaw);
+      const std::vector<double> evals = pooled_eigenvalues(layer_matrices(w.data(), *tw, bp, opt.layers), pool);
+      const PowerLawFit fit = fit_power_law(evals, opt.powerlaw, pool);
       if (fit.ok) lora.set("alpha_base", fit.alpha);
     }
     const std::vector<double> sum = merged_weight(w.data(), *tw, view(b, tb), view(a, ta), scaling, t_out);

@@ -107,7 +107,7 @@ StreamedLayer analyze_streamed_layer(ModelInput& model, const TensorInfo& t, con
   }
   PhaseClock clock(opt.timings ? &times : nullptr);
   report_progress("fit", 0.0);
-  FieldWriter j(layer_fields(), analyze_eigenvalues(ev.evals, t, plan, opt));
+  FieldWriter j(layer_fields(), analyze_eigenvalues(ev.evals, t, plan, opt, pool));
   clock.lap(&PhaseTimes::fit);  // the fit and the entry's JSON together
   if (opt.timings) j.set("timings", timings_json(times));
   j.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

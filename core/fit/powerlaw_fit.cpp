@@ -25,8 +25,8 @@ PowerLawFit failed(std::string reason) {
 }
 
 // One scan over x (ascending, > thresh, not all equal) with candidate xmins limited to [lo, hi].
-PowerLawFit fit_data(const std::vector<double>& x, XminConvention convention, double lo, double hi) {
-  const XminScan s = scan_xmin(x, convention, lo, hi);
+PowerLawFit fit_data(const std::vector<double>& x, XminConvention convention, double lo, double hi, ThreadPool& pool) {
+  const XminScan s = scan_xmin(x, convention, lo, hi, pool);
   if (s.empty()) return failed("no candidate xmin in [" + fmt(lo) + ", " + fmt(hi) + "]");
   PowerLawFit f;
   const size_t i = s.candidate_index[s.best];
@@ -71,28 +71,28 @@ double histogram_peak_left_edge(const std::vector<double>& v, int bins) {
 // mixes a log10 and a linear bound; powerlaw takes [min, max] of the pair, so in practice this is
 // "xmin <= 1.5 x peak". Reproduced as written. (The reference runs this only with pl_package=
 // 'powerlaw'; here it applies to the chosen convention.)
-PowerLawFit fit_xmin_peak(const std::vector<double>& x, XminConvention convention) {
+PowerLawFit fit_xmin_peak(const std::vector<double>& x, XminConvention convention, ThreadPool& pool) {
   std::vector<double> lx(x.size());
   for (size_t i = 0; i < x.size(); ++i) lx[i] = std::log10(x[i]);
   const double xmin2 = std::pow(10.0, histogram_peak_left_edge(lx, 100));
   const double a = std::log10(0.95 * xmin2), b = 1.5 * xmin2;
-  return fit_data(x, convention, std::min(a, b), std::max(a, b));
+  return fit_data(x, convention, std::min(a, b), std::max(a, b), pool);
 }
 
 // fix_fingers='clip_xmax' as weightwatcher's RMT_Util.fit_clipped_powerlaw: fit everything (raw fit),
 // then for idx = 2 .. max_fingers-1 refit without the top idx eigenvalues; stop at the first idx with
 // alpha + finger_thresh < raw alpha (num_fingers = idx - 1, the reference's count) or when alpha <= 2.
 // Deviation: the reference errors out when fewer than 2 points would remain; here clipping stops.
-PowerLawFit fit_clip_xmax(const std::vector<double>& x, const PowerLawOptions& opt) {
+PowerLawFit fit_clip_xmax(const std::vector<double>& x, const PowerLawOptions& opt, ThreadPool& pool) {
   constexpr double kMinAlpha = 2.0;
-  const PowerLawFit raw = fit_data(x, opt.convention, -kInf, kInf);
+  const PowerLawFit raw = fit_data(x, opt.convention, -kInf, kInf, pool);
   if (!raw.ok) return raw;
   PowerLawFit best = raw;
   for (int idx = 2; idx < opt.max_fingers; ++idx) {
     if (x.size() < static_cast<size_t>(idx) + 2) break;
     const std::vector<double> clipped(x.begin(), x.end() - idx);
     if (clipped.front() == clipped.back()) break;
-    const PowerLawFit f = fit_data(clipped, opt.convention, -kInf, kInf);
+    const PowerLawFit f = fit_data(clipped, opt.convention, -kInf, kInf, pool);
     if (!f.ok) break;
     if (f.alpha + opt.finger_thresh < raw.alpha) {
       best = f;
@@ -107,7 +107,7 @@ PowerLawFit fit_clip_xmax(const std::vector<double>& x, const PowerLawOptions& o
 
 }  // namespace
 
-PowerLawFit fit_power_law(const std::vector<double>& sorted_evals, const PowerLawOptions& opt) {
+PowerLawFit fit_power_law(const std::vector<double>& sorted_evals, const PowerLawOptions& opt, ThreadPool& pool) {
   size_t non_finite = 0;
   for (double v : sorted_evals) non_finite += !std::isfinite(v);
   if (non_finite > 0) return failed(std::to_string(non_finite) + " non-finite eigenvalue(s) (nan/inf)");
@@ -127,9 +127,9 @@ PowerLawFit fit_power_law(const std::vector<double>& sorted_evals, const PowerLa
 
   PowerLawFit f;
   switch (opt.fix_fingers) {
-    case Fingers::None: f = fit_data(x, opt.convention, -kInf, kInf); break;
-    case Fingers::XminPeak: f = fit_xmin_peak(x, opt.convention); break;
-    case Fingers::ClipXmax: f = fit_clip_xmax(x, opt); break;
+    case Fingers::None: f = fit_data(x, opt.convention, -kInf, kInf, pool); break;
+    case Fingers::XminPeak: f = fit_xmin_peak(x, opt.convention, pool); break;
+    case Fingers::ClipXmax: f = fit_clip_xmax(x, opt, pool); break;
   }
   if (!f.ok) return f;
   // Counted over all eigenvalues, clipped fingers included, as the reference does.

@@ -7,6 +7,8 @@
 
 namespace ws {
 
+class ThreadPool;
+
 enum class XminConvention {
   WeightWatcher,  // reference default (WWFit): every sorted point but the largest is a candidate
   Powerlaw        // powerlaw package 1.5: unique values but the largest; KS at unique values
@@ -39,7 +41,8 @@ struct PowerLawFit {
 // sorted_evals: ascending, all eigenvalues of the layer (the threshold is applied inside; unsorted
 // input is sorted). Fails (ok = false, failure_reason set, numbers 0) on non-finite values, fewer
 // than 2 eigenvalues above evals_thresh, or all of them equal. The scan is exact: D for every
-// candidate, O(n^2) vectorized (n = 4096: ~9 ms native, ~35 ms wasm simd128).
-PowerLawFit fit_power_law(const std::vector<double>& sorted_evals, const PowerLawOptions& opt = {});
+// candidate, O(n^2) vectorized (n = 4096: ~9 ms native, ~35 ms wasm simd128), spread over pool
+// with results independent of its size.
+PowerLawFit fit_power_law(const std::vector<double>& sorted_evals, const PowerLawOptions& opt, ThreadPool& pool);
 
 }  // namespace ws

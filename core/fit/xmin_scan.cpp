@@ -4,9 +4,15 @@
 #include <cmath>
 
 #include "fit/fast_exp.h"
+#include "util/thread_pool.h"
 
 namespace ws {
 namespace {
+
+// About 1 ns per KS term natively: below ~64k terms (a 360-point scan) waking the workers costs
+// more than it saves.
+constexpr double kMinParallelTerms = 65536;
+constexpr int64_t kCandidatesPerChunk = 16;
 
 // max over m in [0, count) of |(1 - exp(-a (L[m] - L[0]))) - (P[m] - P[0]) / n|: the KS distance of
 // one candidate (L = ln x at the compared points, P = their index in the sorted data).
@@ -34,7 +40,7 @@ double ks_distance(const double* L, const double* P, size_t count, double a, dou
 
 }  // namespace
 
-XminScan scan_xmin(const std::vector<double>& x, XminConvention convention, double lo, double hi) {
+XminScan scan_xmin(const std::vector<double>& x, XminConvention convention, double lo, double hi, ThreadPool& pool) {
   const size_t N = x.size();
   // Compared points: all of them (WWFit) or the first of each tie group (powerlaw).
   std::vector<double> L, P;
@@ -69,27 +75,38 @@ XminScan scan_xmin(const std::vector<double>& x, XminConvention convention, doub
   if (!ww && !cand.empty()) cand.pop_back();
 
   XminScan s;
-  s.candidate_index.reserve(cand.size());
-  s.D.reserve(cand.size());
-  s.alpha.reserve(cand.size());
-  for (size_t m : cand) {
-    const size_t i = point_index[m];
-    const double n = static_cast<double>(N - i);
-    // A tail that is one tied value has T_i = 0 exactly (rounding could make it +-tiny).
-    const double T = x[i] == x[N - 1] ? 0.0 : suffix[i] - n * L[m];
-    const double alpha = 1.0 + n / T;
-    double D = 1.0;  // WWFit's value for alpha <= 1 (cannot happen for the Hill estimator; kept as guard)
-    if (alpha > 1.0 && std::isfinite(alpha)) {
-      D = ks_distance(&L[m], &P[m], L.size() - m, alpha - 1.0, n);
-    } else if (alpha > 1.0) {
-      // Whole tail tied at xmin (T_i = 0, alpha = inf): the model CDF is 1 at every point, as
-      // (x/xmin)^-inf = 1 in the reference, so D = max_k k/n over the compared points.
-      D = (P.back() - P[m]) / n;
+  s.candidate_index.resize(cand.size());
+  s.D.resize(cand.size());
+  s.alpha.resize(cand.size());
+  // Each candidate's alpha and D depend on x alone, so splitting the candidates over threads gives
+  // the serial scan's numbers bit for bit, in any order.
+  const auto scan = [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      const size_t m = cand[c];
+      const size_t i = point_index[m];
+      const double n = static_cast<double>(N - i);
+      // A tail that is one tied value has T_i = 0 exactly (rounding could make it +-tiny).
+      const double T = x[i] == x[N - 1] ? 0.0 : suffix[i] - n * L[m];
+      const double alpha = 1.0 + n / T;
+      double D = 1.0;  // WWFit's value for alpha <= 1 (cannot happen for the Hill estimator; kept as guard)
+      if (alpha > 1.0 && std::isfinite(alpha)) {
+        D = ks_distance(&L[m], &P[m], L.size() - m, alpha - 1.0, n);
+      } else if (alpha > 1.0) {
+        // Whole tail tied at xmin (T_i = 0, alpha = inf): the model CDF is 1 at every point, as
+        // (x/xmin)^-inf = 1 in the reference, so D = max_k k/n over the compared points.
+        D = (P.back() - P[m]) / n;
+      }
+      s.candidate_index[c] = i;
+      s.alpha[c] = alpha;
+      s.D[c] = D;
     }
-    s.candidate_index.push_back(i);
-    s.alpha.push_back(alpha);
-    s.D.push_back(D);
-  }
+  };
+  // Candidate c costs L.size() - cand[c] terms, falling with c; the pool's small chunks, claimed
+  // dynamically in order, balance that. A scan too small to repay waking the workers runs here.
+  const double first_tail = cand.empty() ? 0.0 : static_cast<double>(L.size() - cand.front());
+  const double terms = 0.5 * first_tail * static_cast<double>(cand.size());
+  if (terms < kMinParallelTerms) scan(0, static_cast<int64_t>(cand.size()));
+  else pool.parallel_for(static_cast<int64_t>(cand.size()), scan, kCandidatesPerChunk);
 
   // First minimum of D (numpy argmin); powerlaw masks alpha <= 1 unless nothing is left.
   bool have = false;

@@ -8,6 +8,8 @@
 
 namespace ws {
 
+class ThreadPool;
+
 struct XminScan {
   std::vector<size_t> candidate_index;  // index into the sorted data of each candidate xmin
   std::vector<double> D, alpha;         // per candidate; D = 1 where alpha <= 1 (WWFit convention)
@@ -21,7 +23,8 @@ struct XminScan {
 //  Powerlaw: unique values in [lo, hi] minus the largest of them, KS at unique values against the
 //            fraction of the tail strictly below (powerlaw 1.5).
 // D is computed exactly for every candidate (all O(n^2) terms, vectorized): the plots need the
-// whole curve and n = 4096 costs ~10 ms.
-XminScan scan_xmin(const std::vector<double>& x, XminConvention convention, double lo, double hi);
+// whole curve and n = 4096 costs ~10 ms. The candidates are spread over pool (the result does not
+// depend on its size); called from inside a pool job, the scan runs on the calling thread.
+XminScan scan_xmin(const std::vector<double>& x, XminConvention convention, double lo, double hi, ThreadPool& pool);
 
 }  // namespace ws

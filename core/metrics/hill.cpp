@@ -47,29 +47,60 @@ double histc_peak_left_edge(const std::vector<double>& lx) {
 // Their 'xmin_peak' scan: candidates x_i (all but the largest) with log10(0.95 p) <= x_i <= 1.5 p.
 // The lower bound compares an eigenvalue with a log10 value; weightwatcher writes the same, and it
 // is kept as written. The scan is weightwatcher's (D = 1 where alpha <= 1, first minimum of D).
-double alpha_peak(const std::vector<double>& x) {
+// whole_scan, when given, is the scan of every candidate of x: the window's candidates are a run of
+// it with the very same D and alpha, so its first minimum there is the windowed scan's choice.
+double alpha_peak(const std::vector<double>& x, ThreadPool& pool, const PowerLawFit* whole_scan) {
   std::vector<double> lx(x.size());
   for (size_t i = 0; i < x.size(); ++i) lx[i] = std::log10(x[i]);
   const double xmin2 = std::pow(10.0, histc_peak_left_edge(lx));
-  const XminScan s = scan_xmin(x, XminConvention::WeightWatcher, std::log10(0.95 * xmin2), 1.5 * xmin2);
-  if (s.empty()) return kNaN;
-  const double alpha = s.alpha[s.best];
+  const double lo = std::log10(0.95 * xmin2), hi = 1.5 * xmin2;
+  double alpha = kNaN;
+  if (whole_scan) {
+    const std::vector<double>& xmin = whole_scan->candidate_xmin, &D = whole_scan->candidate_D;
+    const size_t none = xmin.size();
+    size_t best = none;
+    for (size_t c = 0; c < xmin.size(); ++c)
+      if (xmin[c] >= lo && xmin[c] <= hi && (best == none || D[c] < D[best])) best = c;
+    if (best == none) return kNaN;
+    alpha = whole_scan->candidate_alpha[best];
+  } else {
+    const XminScan s = scan_xmin(x, XminConvention::WeightWatcher, lo, hi, pool);
+    if (s.empty()) return kNaN;
+    alpha = s.alpha[s.best];
+  }
   return std::isfinite(alpha) && alpha > 1.0 ? alpha : kNaN;
 }
 
-}  // namespace
-
-HillAlphas hill_alphas(const std::vector<double>& sorted_evals) {
+// The kept eigenvalues, or none where the estimators are undefined (non-finite, fewer than 2, all equal).
+std::vector<double> kept_eigenvalues(const std::vector<double>& sorted_evals) {
   std::vector<double> x;
   x.reserve(sorted_evals.size());
   for (double v : sorted_evals) {
-    if (!std::isfinite(v)) return {kNaN, kNaN};
+    if (!std::isfinite(v)) return {};
     if (v > kEvalsThresh) x.push_back(v);
   }
   // Their code falls back to every eigenvalue when none passes the filter; its result is then the
   // noise's, so it is not reported. All equal: the histogram has no width and every tail is tied.
-  if (x.size() < 2 || x.front() == x.back()) return {kNaN, kNaN};
-  return {alpha_mid(x), alpha_peak(x)};
+  if (x.size() < 2 || x.front() == x.back()) return {};
+  return x;
+}
+
+}  // namespace
+
+HillAlphas hill_alphas(const std::vector<double>& sorted_evals, ThreadPool& pool) {
+  const std::vector<double> x = kept_eigenvalues(sorted_evals);
+  if (x.empty()) return {kNaN, kNaN};
+  return {alpha_mid(x), alpha_peak(x, pool, nullptr)};
+}
+
+HillAlphas hill_alphas(const std::vector<double>& sorted_evals, const PowerLawFit& fit, const PowerLawOptions& opt,
+                       ThreadPool& pool) {
+  const std::vector<double> x = kept_eigenvalues(sorted_evals);
+  if (x.empty()) return {kNaN, kNaN};
+  // fit scanned the same x (its threshold, no clipping) over every point but the largest.
+  const bool whole = fit.ok && opt.convention == XminConvention::WeightWatcher && opt.fix_fingers == Fingers::None &&
+                     opt.evals_thresh == kEvalsThresh && fit.candidate_xmin.size() + 1 == x.size();
+  return {alpha_mid(x), alpha_peak(x, pool, whole ? &fit : nullptr)};
 }
 
 }  // namespace ws

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "metrics/numpy_sum.h"
+#include "util/thread_pool.h"
 
 // The reference's MP fit (weightwatcher.py mp_fit, RMT_Util.fit_density_with_range / resid_mp),
 // reproduced step by step so sigma_mp, bulk edges and num_spikes agree with it:
@@ -95,6 +96,8 @@ class DensityFit {
     if (x_.empty()) return;
     x_peak_ = x_[static_cast<size_t>(std::max_element(y_.begin(), y_.end()) - y_.begin())];
     x_last_ = x_.back();
+    const size_t kept = x_.size();
+    penalty_ = numpy_sum(kGrid, [&](size_t i) { return i < kept ? kPenalty * kPenalty : 0.0; });
   }
 
   bool usable() const { return !x_.empty(); }
@@ -114,10 +117,10 @@ class DensityFit {
     const double b = std::pow(sigma * (1 + std::sqrt(1 / Q_)), 2);
     const double a = std::pow(sigma * (1 - std::sqrt(1 / Q_)), 2);
     // issue #60 guard of the reference: the bulk must cover the KDE peak and end inside the grid.
-    const bool implausible = b < x_peak_ || b > x_last_ || a > x_peak_;
+    // Its residual does not depend on sigma: summed once, in the constructor.
+    if (b < x_peak_ || b > x_last_ || a > x_peak_) return penalty_;
     return numpy_sum(kGrid, [&](size_t i) {
       if (i >= kept) return 0.0;
-      if (implausible) return kPenalty * kPenalty;
       const double x = x_[i];
       const double mp = nan_to_num((1 / (2 * kPi * sigma * sigma * x * y)) * std::sqrt((b - x) * (x - a)));
       const double r = mp - y_[i];
@@ -129,6 +132,7 @@ class DensityFit {
   double Q_;
   std::vector<double> x_, y_;
   double x_peak_ = 0, x_last_ = 0;
+  double penalty_ = 0;  // the residual of an implausible sigma
 };
 
 // scipy.optimize.fmin (Nelder-Mead, scipy 1.10 defaults: xatol = fatol = 1e-4, 200 iterations
@@ -192,17 +196,21 @@ double nelder_mead_1d(const F& f, double x0) {
 }
 
 // scipy.optimize.brute over np.mgrid[start:stop:step] (= np.arange), first minimum wins,
-// then the fmin polish.
+// then the fmin polish. The grid's residuals are independent of each other: computed on the pool,
+// then the first minimum is taken in grid order, so the result does not depend on the pool's size.
 template <typename F>
-double brute_then_fmin(const F& f, double start, double stop, double step) {
-  const auto count = static_cast<int64_t>(std::ceil((stop - start) / step));
+double brute_then_fmin(const F& f, double start, double stop, double step, ThreadPool& pool) {
+  constexpr int64_t kPointsPerChunk = 8;
+  const auto count = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((stop - start) / step)));
   const double delta = (start + step) - start;  // numpy arange fills start + i * (a[1] - a[0])
+  std::vector<double> grid(static_cast<size_t>(count)), values(grid.size());
+  for (int64_t i = 0; i < count; ++i) grid[i] = start + static_cast<double>(i) * delta;
+  pool.parallel_for(count, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) values[i] = f(grid[i]);
+  }, kPointsPerChunk);
   double best_x = start, best_f = std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < count; ++i) {
-    const double x = start + static_cast<double>(i) * delta;
-    const double v = f(x);
-    if (v < best_f) best_x = x, best_f = v;
-  }
+  for (int64_t i = 0; i < count; ++i)
+    if (values[i] < best_f) best_x = grid[i], best_f = values[i];
   return nelder_mead_1d(f, best_x);
 }
 
@@ -216,7 +224,7 @@ double marchenko_pastur_pdf(double x, double Q, double sigma) {
   return (1 / (2 * kPi * sigma * sigma * x * y)) * std::sqrt((b - x) * (x - a));
 }
 
-MpFit fit_marchenko_pastur(const std::vector<double>& ev, double Q, int64_t M) {
+MpFit fit_marchenko_pastur(const std::vector<double>& ev, double Q, int64_t M, ThreadPool& pool) {
   MpFit out;
   const size_t n = ev.size();
   if (n == 0 || !(Q >= 1.0) || M <= 0) return out;
@@ -238,7 +246,7 @@ MpFit fit_marchenko_pastur(const std::vector<double>& ev, double Q, int64_t M) {
 
   const double s0 = std::sqrt(lambda_max / std::pow(1 + 1 / std::sqrt(Q), 2));  // calc_sigma
   const double sigma =
-      brute_then_fmin([&](double s) { return density.residual(s); }, 0.05 * s0, 2.0 * s0, 0.01 * s0);
+      brute_then_fmin([&](double s) { return density.residual(s); }, 0.05 * s0, 2.0 * s0, 0.01 * s0, pool);
 
   const double bulk_max = std::pow(sigma * (1 + 1 / std::sqrt(Q)), 2);
   const double bulk_min = std::pow(sigma * (1 - 1 / std::sqrt(Q)), 2);

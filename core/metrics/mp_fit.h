@@ -6,6 +6,8 @@
 
 namespace ws {
 
+class ThreadPool;
+
 struct MpFit {
   bool ok = false;
   double sigma_mp = 0, W_scale = 0;
@@ -14,8 +16,9 @@ struct MpFit {
   double mp_softrank = 0;             // bulk_max / lambda_max
 };
 
-// sorted_evals ascending; Q = N / M; M = smaller side of one matrix.
-MpFit fit_marchenko_pastur(const std::vector<double>& sorted_evals, double Q, int64_t M);
+// sorted_evals ascending; Q = N / M; M = smaller side of one matrix. The sigma grid is spread over
+// pool (the result does not depend on its size).
+MpFit fit_marchenko_pastur(const std::vector<double>& sorted_evals, double Q, int64_t M, ThreadPool& pool);
 
 // The MP density for ratio Q and scale sigma at x (zero outside the bulk).
 double marchenko_pastur_pdf(double x, double Q, double sigma);

@@ -17,6 +17,7 @@
 #include "fit/powerlaw_fit.h"
 #include "support/splitmix64.h"
 #include "support/test_data.h"
+#include "support/test_pool.h"
 
 namespace {
 
@@ -66,7 +67,7 @@ TEST_CASE("default convention reproduces weightwatcher's WWFit scan on the vecto
     INFO(v.name);
     const auto& e = expected.at(v.name).at("weightwatcher_WWFit_scan");
     const std::vector<double> x = sorted(v.data);
-    const ws::PowerLawFit f = ws::fit_power_law(x);
+    const ws::PowerLawFit f = ws::fit_power_law(x, {}, ws_test::test_pool());
     REQUIRE(f.ok);
     CHECK(rel_close(f.xmin, e.at("xmin"), 1e-7));  // recorded to 8 significant digits
     CHECK(rel_close(f.alpha, e.at("alpha"), 1e-6));
@@ -83,7 +84,7 @@ TEST_CASE("default convention reproduces weightwatcher's WWFit scan on the vecto
 TEST_CASE("WWFit ties case V4: xmin 2.15, alpha 2.0018032, 661 points from the chosen index", "[fit]") {
   const auto vectors = ws_test::powerlaw_vectors();
   const std::vector<double> x = sorted(vectors[3].data);
-  const ws::PowerLawFit f = ws::fit_power_law(x);
+  const ws::PowerLawFit f = ws::fit_power_law(x, {}, ws_test::test_pool());
   REQUIRE(f.ok);
   CHECK(f.xmin == 2.15);
   CHECK(f.alpha == Approx(2.0018032).epsilon(1e-7));
@@ -99,7 +100,7 @@ TEST_CASE("powerlaw convention reproduces powerlaw 1.5 Fit(data) on the vectors"
   for (const auto& v : ws_test::powerlaw_vectors()) {
     INFO(v.name);
     const auto& e = expected.at(v.name).at("powerlaw_1.5_free_xmin");
-    const ws::PowerLawFit f = ws::fit_power_law(sorted(v.data), opt);
+    const ws::PowerLawFit f = ws::fit_power_law(sorted(v.data), opt, ws_test::test_pool());
     REQUIRE(f.ok);
     CHECK(f.xmin == e.at("xmin").get<double>());  // recorded at 17 digits
     CHECK(rel_close(f.alpha, e.at("alpha"), 1e-6));
@@ -111,7 +112,7 @@ TEST_CASE("powerlaw convention reproduces powerlaw 1.5 Fit(data) on the vectors"
 }
 
 TEST_CASE("V1 quantile sample of a Pareto(alpha=2) gives alpha ~ 2 at the smallest xmin", "[fit]") {
-  const ws::PowerLawFit f = ws::fit_power_law(ws_test::powerlaw_vectors()[0].data);
+  const ws::PowerLawFit f = ws::fit_power_law(ws_test::powerlaw_vectors()[0].data, {}, ws_test::test_pool());
   REQUIRE(f.ok);
   CHECK(f.xmin == 1.0 / (1.0 - 0.5 / 1000));
   CHECK(f.alpha == Approx(2.0).margin(0.002));
@@ -132,7 +133,7 @@ TEST_CASE("real layers: same alpha, D, xmin, sigma, num_pl_spikes as weightwatch
     for (const auto& layer : model.at("results").at("default").at("layers"))
       if (layer.at("name") == ev.at("layer")) ref = &layer;
     REQUIRE(ref != nullptr);
-    const ws::PowerLawFit f = ws::fit_power_law(ev.at("evals").get<std::vector<double>>());
+    const ws::PowerLawFit f = ws::fit_power_law(ev.at("evals").get<std::vector<double>>(), {}, ws_test::test_pool());
     REQUIRE(f.ok);
     // The eval lists differ from the reference's own by up to ~1e-15 relative (check_vs_weightwatcher:
     // a different SVD run), so "same xmin" means the same eigenvalue, equal to ~1e-15.
@@ -152,7 +153,7 @@ TEST_CASE("the D curve holds the exact KS distance of every candidate", "[fit]")
   for (int i = 0; i < 300; ++i) x.push_back(0.1 + r.uniform());
   for (int i = 0; i < 60; ++i) x.push_back(ws_test::pareto_exact(r.uniform(), 3));
   x = sorted(x);
-  const ws::PowerLawFit f = ws::fit_power_law(x);
+  const ws::PowerLawFit f = ws::fit_power_law(x, {}, ws_test::test_pool());
   REQUIRE(f.ok);
   REQUIRE(f.candidate_D.size() == x.size() - 1);
   double worst = 0;
@@ -187,14 +188,14 @@ std::vector<double> finger_spectrum() {
 TEST_CASE("fix_fingers clip_xmax follows weightwatcher's fit_clipped_powerlaw", "[fit]") {
   // Expected values: numpy run of the reference's loop (WWFit on data[:-idx], idx = 2..9).
   const std::vector<double> x = finger_spectrum();
-  const ws::PowerLawFit plain = ws::fit_power_law(x);
+  const ws::PowerLawFit plain = ws::fit_power_law(x, {}, ws_test::test_pool());
   REQUIRE(plain.ok);
   CHECK(plain.alpha == Approx(9.1739232815147869).epsilon(1e-12));
   CHECK(plain.xmin > 10);  // on the finger
 
   ws::PowerLawOptions opt;
   opt.fix_fingers = ws::Fingers::ClipXmax;
-  const ws::PowerLawFit f = ws::fit_power_law(x, opt);
+  const ws::PowerLawFit f = ws::fit_power_law(x, opt, ws_test::test_pool());
   REQUIRE(f.ok);
   CHECK(f.raw_alpha == Approx(9.1739232815147869).epsilon(1e-12));
   CHECK(f.alpha == Approx(2.01812056337267).epsilon(1e-12));
@@ -207,7 +208,7 @@ TEST_CASE("fix_fingers clip_xmax follows weightwatcher's fit_clipped_powerlaw", 
   CHECK(f.num_pl_spikes == 26);  // counted over all eigenvalues, clipped ones included
 
   // A clean power law has no fingers: alpha never drops by finger_thresh, the raw fit stays.
-  const ws::PowerLawFit clean = ws::fit_power_law(ws_test::powerlaw_vectors()[1].data, opt);
+  const ws::PowerLawFit clean = ws::fit_power_law(ws_test::powerlaw_vectors()[1].data, opt, ws_test::test_pool());
   REQUIRE(clean.ok);
   CHECK(clean.num_fingers == 0);
   CHECK(clean.alpha == clean.raw_alpha);
@@ -221,7 +222,7 @@ TEST_CASE("fix_fingers xmin_peak restricts xmin to the reference's range around 
   opt.fix_fingers = ws::Fingers::XminPeak;
   for (auto conv : {ws::XminConvention::WeightWatcher, ws::XminConvention::Powerlaw}) {
     opt.convention = conv;
-    const ws::PowerLawFit f = ws::fit_power_law(x, opt);
+    const ws::PowerLawFit f = ws::fit_power_law(x, opt, ws_test::test_pool());
     REQUIRE(f.ok);
     CHECK(f.xmin == 1.3517305958003867);
     CHECK(f.alpha == Approx(1.9055047145557666).epsilon(1e-12));
@@ -248,13 +249,13 @@ TEST_CASE("unusable spectra fail with a specific reason, never a number", "[fit]
       {{1.0, 2.0, inf}, "1 non-finite eigenvalue(s) (nan/inf)"},
   };
   for (const Case& c : cases) {
-    const ws::PowerLawFit f = ws::fit_power_law(c.evals);
+    const ws::PowerLawFit f = ws::fit_power_law(c.evals, {}, ws_test::test_pool());
     CHECK_FALSE(f.ok);
     CHECK(f.failure_reason == c.reason);
     CHECK(f.alpha == 0);
   }
   // Two distinct points are enough (the reference allows a 2-point tail).
-  const ws::PowerLawFit two = ws::fit_power_law({1.0, 2.0});
+  const ws::PowerLawFit two = ws::fit_power_law({1.0, 2.0}, {}, ws_test::test_pool());
   REQUIRE(two.ok);
   CHECK(two.alpha == Approx(1 + 2 / std::log(2.0)));
   CHECK(two.D == Approx(0.5 - std::exp(-2.0)).epsilon(1e-14));  // |1 - e^-2 - 1/2|
@@ -262,12 +263,13 @@ TEST_CASE("unusable spectra fail with a specific reason, never a number", "[fit]
 
 TEST_CASE("unsorted input and ties at the top are handled", "[fit]") {
   std::vector<double> x = ws_test::powerlaw_vectors()[1].data;  // V2 in generation order
-  const ws::PowerLawFit a = ws::fit_power_law(x), b = ws::fit_power_law(sorted(x));
+  const ws::PowerLawFit a = ws::fit_power_law(x, {}, ws_test::test_pool());
+  const ws::PowerLawFit b = ws::fit_power_law(sorted(x), {}, ws_test::test_pool());
   REQUIRE(a.ok);
   CHECK(a.alpha == b.alpha);
   CHECK(a.xmin == b.xmin);
   // A tied top: candidates whose whole tail is one value get alpha = inf and D = (n-1)/n.
-  const ws::PowerLawFit t = ws::fit_power_law({1.0, 1.5, 4.0, 4.0, 4.0});
+  const ws::PowerLawFit t = ws::fit_power_law({1.0, 1.5, 4.0, 4.0, 4.0}, {}, ws_test::test_pool());
   REQUIRE(t.ok);
   CHECK(std::isinf(t.candidate_alpha[2]));
   CHECK(t.candidate_D[2] == Approx(2.0 / 3.0));
@@ -282,7 +284,7 @@ TEST_CASE("power-law fit timing on heavy-tailed spectra", "[.bench][fit_bench]")
       x.push_back(i < n * 4 / 5 ? 0.2 + 1.6 * r.uniform() : 1.5 * ws_test::pareto_exact(r.uniform(), 3));
     x = sorted(x);
     const auto t0 = std::chrono::steady_clock::now();
-    const ws::PowerLawFit f = ws::fit_power_law(x);
+    const ws::PowerLawFit f = ws::fit_power_law(x, {}, ws_test::test_pool());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::printf("fit_power_law n=%d: %.1f ms (alpha %.4f, xmin %.4f)\n", n, ms, f.alpha, f.xmin);
     CHECK(f.ok);

@@ -6,10 +6,12 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "support/metrics_reference.h"
 #include "support/test_model_builder.h"
 #include "support/test_data.h"
+#include "support/test_pool.h"
 
 namespace {
 
@@ -47,7 +49,7 @@ TEST_CASE("MP fit equals the reference on its own eigenvalue lists", "[metrics]"
     const std::vector<double> evals = e["evals"];
     const nlohmann::json r = wsmetrics::reference_layers(wsmetrics::reference(e["model"]), "mp_fit").at(e["layer"]);
     const int64_t N = r["N"], M = r["M"];
-    const ws::MpFit mp = ws::fit_marchenko_pastur(evals, static_cast<double>(N) / M, M);
+    const ws::MpFit mp = ws::fit_marchenko_pastur(evals, static_cast<double>(N) / M, M, ws_test::test_pool());
     REQUIRE(mp.ok);
     CHECK(mp.num_spikes == r["num_spikes"].get<int64_t>());
     CHECK(rel_close(mp.sigma_mp, r["sigma_mp"], 1e-9));
@@ -66,7 +68,7 @@ TEST_CASE("MP fit of every fixture layer matches the reference", "[metrics]") {
     for (const auto& l : wsmetrics::fixture_spectra(model)) {
       INFO("layer " << l.name);
       const auto& r = ref.at(l.name);
-      const ws::MpFit mp = ws::fit_marchenko_pastur(l.evals, static_cast<double>(l.plan.N) / l.plan.M, l.plan.M);
+      const ws::MpFit mp = ws::fit_marchenko_pastur(l.evals, static_cast<double>(l.plan.N) / l.plan.M, l.plan.M, ws_test::test_pool());
       REQUIRE(mp.ok);
       ++total;
       const int64_t diff = std::abs(mp.num_spikes - r["num_spikes"].get<int64_t>());
@@ -87,7 +89,7 @@ TEST_CASE("MP fit of a Gaussian matrix: no spikes, sigma 1, bulk edges at theory
   // sigma = 1 and Q = 4: bulk [(1 - 1/2)^2, (1 + 1/2)^2] = [0.25, 2.25] x mean eigenvalue.
   const int64_t N = 2000, M = 500;
   const std::vector<double> ev = gram_eigenvalues(gaussian_matrix(N, M, 17));
-  const ws::MpFit mp = ws::fit_marchenko_pastur(ev, 4.0, M);
+  const ws::MpFit mp = ws::fit_marchenko_pastur(ev, 4.0, M, ws_test::test_pool());
   REQUIRE(mp.ok);
   CHECK(mp.num_spikes == 0);
   CHECK(mp.sigma_mp == Approx(1.0).epsilon(0.02));
@@ -107,7 +109,7 @@ TEST_CASE("MP fit counts k strong rank-one spikes", "[metrics]") {
   const double theta[] = {3.0, 4.5, 6.0};
   for (int k = 0; k < 3; ++k) w += theta[k] * unit_vector(N, 100 + k) * unit_vector(M, 200 + k).transpose();
   const std::vector<double> ev = gram_eigenvalues(w);
-  const ws::MpFit mp = ws::fit_marchenko_pastur(ev, 4.0, M);
+  const ws::MpFit mp = ws::fit_marchenko_pastur(ev, 4.0, M, ws_test::test_pool());
   REQUIRE(mp.ok);
   CHECK(mp.num_spikes == 3);
   CHECK(ev[ev.size() - 4] < mp.bulk_max * 1.1);  // the 4th largest is bulk
@@ -118,7 +120,7 @@ TEST_CASE("MP fit of a square Gaussian matrix uses the quarter-circle law", "[me
   // Q = 1: singular values of the mean-1 rescaled W follow (1 / pi) sqrt(4 - x^2) on [0, 2].
   const int64_t N = 600;
   const std::vector<double> ev = gram_eigenvalues(gaussian_matrix(N, N, 5));
-  const ws::MpFit mp = ws::fit_marchenko_pastur(ev, 1.0, N);
+  const ws::MpFit mp = ws::fit_marchenko_pastur(ev, 1.0, N, ws_test::test_pool());
   REQUIRE(mp.ok);
   CHECK(mp.sigma_mp == Approx(1.0).epsilon(0.03));
   CHECK(mp.num_spikes == 0);
@@ -149,7 +151,7 @@ TEST_CASE("MP fit takes milliseconds for 4096 eigenvalues", "[metrics]") {
   for (int rep = 0; rep < 8; ++rep) big.insert(big.end(), ev.begin(), ev.end());  // 4096 evals
   std::sort(big.begin(), big.end());
   const auto start = std::chrono::steady_clock::now();
-  const ws::MpFit mp = ws::fit_marchenko_pastur(big, 16.0, 4096);
+  const ws::MpFit mp = ws::fit_marchenko_pastur(big, 16.0, 4096, ws_test::test_pool());
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   REQUIRE(mp.ok);
   WARN("MP fit of 4096 eigenvalues: " << ms << " ms");
@@ -157,7 +159,23 @@ TEST_CASE("MP fit takes milliseconds for 4096 eigenvalues", "[metrics]") {
 }
 
 TEST_CASE("MP fit rejects empty or degenerate spectra", "[metrics]") {
-  CHECK_FALSE(ws::fit_marchenko_pastur({}, 2.0, 10).ok);
-  CHECK_FALSE(ws::fit_marchenko_pastur(std::vector<double>(20, 0.0), 2.0, 10).ok);
-  CHECK_FALSE(ws::fit_marchenko_pastur({1.0, 2.0}, 0.5, 10).ok);  // Q < 1: N and M swapped
+  CHECK_FALSE(ws::fit_marchenko_pastur({}, 2.0, 10, ws_test::test_pool()).ok);
+  CHECK_FALSE(ws::fit_marchenko_pastur(std::vector<double>(20, 0.0), 2.0, 10, ws_test::test_pool()).ok);
+  CHECK_FALSE(ws::fit_marchenko_pastur({1.0, 2.0}, 0.5, 10, ws_test::test_pool()).ok);  // Q < 1: N and M swapped
+}
+
+TEST_CASE("MP fit: pools of 1, 2 and 4 threads give the same bits on every fixture layer", "[metrics]") {
+  ws::ThreadPool one(1), two(2), four(4);
+  for (const auto& l : wsmetrics::fixture_spectra("ppocrv4_rec")) {
+    INFO("layer " << l.name);
+    const double Q = static_cast<double>(l.plan.N) / l.plan.M;
+    const ws::MpFit serial = ws::fit_marchenko_pastur(l.evals, Q, l.plan.M, one);
+    for (ws::ThreadPool* pool : {&two, &four}) {
+      const ws::MpFit mp = ws::fit_marchenko_pastur(l.evals, Q, l.plan.M, *pool);
+      CHECK(mp.ok == serial.ok);
+      CHECK(std::memcmp(&mp.sigma_mp, &serial.sigma_mp, sizeof(double)) == 0);
+      CHECK(std::memcmp(&mp.bulk_max, &serial.bulk_max, sizeof(double)) == 0);
+      CHECK(mp.num_spikes == serial.num_spikes);
+    }
+  }
 }
