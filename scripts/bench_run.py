@@ -196,10 +196,14 @@ def model_files(path):
     return [os.path.join(path, f) for f in sorted(os.listdir(path))] if os.path.isdir(path) else [path]
 
 
+# The threaded build the page loads in Chromium (relaxed SIMD there): fma, or mt where fma is not built.
+WASM_VARIANT = "fma" if os.path.exists(os.path.join(ROOT, "build-wasm-fma", "web", "weightscope-fma.wasm")) else "mt"
+
+
 def wasm_node(path, vectors=False):
     files = model_files(path)
     index = [f for f in files if f.endswith(".index.json")]
-    cmd = ["node", os.path.join(ROOT, "scripts/bench_wasm.mjs"), "mt", "2"] + [f for f in files if f not in index]
+    cmd = ["node", os.path.join(ROOT, "scripts/bench_wasm.mjs"), WASM_VARIANT, "2"] + [f for f in files if f not in index]
     return timed(cmd + (["--index", index[0]] if index else []) + (["--vectors"] if vectors else []))
 
 
@@ -236,7 +240,7 @@ def print_case(case, res):
         ld = po["load"]
         print(f"  {'worker start + wasm compile (before the drop)':48s} {'-':>9s} {'-':>9s} {fmt(ld['total'] / 1e3):>9s}"
               f"   page scripts {ld['page_scripts'] / 1e3:.3f}, worker spawn {ld['worker_spawn'] / 1e3:.3f},"
-              f" glue + compile + threads {ld['compile'] / 1e3:.3f}")
+              f" glue + compile + threads {ld['compile'] / 1e3:.3f}; build {po.get('variant')}")
     for key, label in CORE_PHASES:
         if key == "randomize" and not nt.get(key, 0) > 1e-3:
             continue
@@ -345,18 +349,19 @@ def machine():
 def run(d, build, quick, profile):
     gen(d, quick)
     cli = os.path.join(build, "weightscope")
-    wasm_dir = os.path.join(ROOT, "build-wasm-mt", "web")
-    have_wasm = os.path.exists(os.path.join(wasm_dir, "weightscope-mt.wasm"))
+    wasm_dir = os.path.join(ROOT, f"build-wasm-{WASM_VARIANT}", "web")
+    wasm_file = os.path.join(wasm_dir, f"weightscope-{WASM_VARIANT}.wasm")
+    have_wasm = os.path.exists(wasm_file)
     cases = [(os.path.basename(f).replace(".safetensors", ""), f) for f in FIXTURES]
     cases += [("conv150", os.path.join(d, "conv150.safetensors")), ("layer_4096x4096", os.path.join(d, "layer_4096x4096.safetensors"))]
     if not quick:
         cases.append(("llama_block", os.path.join(d, "llama_block")))
     print(f"weightscope bench {time.strftime('%Y-%m-%d %H:%M')}: {machine()}")
     if have_wasm:
-        built = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(os.path.join(wasm_dir, "weightscope-mt.wasm"))))
-        print(f"wasm: build-wasm-mt (built {built}), 2 threads, in node and in Chromium {chromium_version()} (cross-origin isolated)")
+        built = time.strftime("%Y-%m-%d %H:%M", time.localtime(os.path.getmtime(wasm_file)))
+        print(f"wasm: build-wasm-{WASM_VARIANT} (built {built}), 2 threads, in node and in Chromium {chromium_version()} (cross-origin isolated)")
     else:
-        print("wasm: build-wasm-mt/web is missing (scripts/build-wasm mt): the wasm and page columns are left out")
+        print("wasm: build-wasm-mt/web is missing (scripts/build-wasm mt fma): the wasm and page columns are left out")
     results = []
     for case, path in cases:
         res = {"native": native(cli, path) if os.path.exists(cli) else {"error": "CLI not built"}}

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const MOUNTS = [
-  ['/wasm/', [join(ROOT, 'build-wasm-mt/web'), join(ROOT, 'build-wasm-st/web')]],
+  ['/wasm/', ['mt', 'fma', 'st'].map(v => join(ROOT, `build-wasm-${v}/web`))],
   ['/', [join(ROOT, 'web')]],
 ];
 const TYPES = {

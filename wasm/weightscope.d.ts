@@ -1,5 +1,6 @@
 // The JS API of the browser module (wasm/bindings.cpp), for every variant: weightscope-mt.js
-// (global WeightscopeMT), weightscope-st.js (WeightscopeST), weightscope-debug.js (WeightscopeDebug).
+// (global WeightscopeMT), weightscope-fma.js (WeightscopeFMA), weightscope-st.js (WeightscopeST),
+// weightscope-debug.js (WeightscopeDebug).
 // Each script is classic (importScripts in a worker, or <script>); under node, require() returns
 // the factory. Results cross as JSON text in the report schema (docs/report-schema.md); the types
 // below say what JSON.parse gives.
@@ -118,6 +119,8 @@ export interface Analysis {
 declare global {
   /** weightscope-mt.js: threads + SIMD; needs cross-origin isolation (SharedArrayBuffer). */
   var WeightscopeMT: WeightscopeFactory;
+  /** weightscope-fma.js: mt with relaxed SIMD's fused multiply-add; needs an engine with relaxed SIMD. */
+  var WeightscopeFMA: WeightscopeFactory;
   /** weightscope-st.js: single-threaded SIMD. */
   var WeightscopeST: WeightscopeFactory;
   /** weightscope-debug.js: single-threaded, assertions and SAFE_HEAP (tests only; slow). */

@@ -28,7 +28,7 @@ void micro_kernel(const double* a, int64_t gstride, const double* b, int64_t dep
 #pragma GCC unroll 8
     for (int j = 0; j < kGroup; ++j) {
       const vd bj = simd::splat(bp[j]);
-      for (int v = 0; v < kVecs; ++v) acc[j][v] += av[v] * bj;
+      for (int v = 0; v < kVecs; ++v) acc[j][v] = simd::madd(av[v], bj, acc[j][v]);
     }
   }
   if (nrows == kRowTile && ncols == kGroup) {

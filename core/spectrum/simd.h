@@ -29,6 +29,18 @@ inline vd splat(double x) {  // element-wise fill (not vd{} + x, which costs an 
   for (int i = 0; i < WS_SIMD_BYTES / 8; ++i) v[i] = x;
   return v;
 }
+// a * b + c. Under wasm relaxed SIMD (the fma variant, -mrelaxed-simd) one f64x2.relaxed_madd, which
+// engines run fused where the CPU has FMA (x86 FMA3, ARM) and as mul + add elsewhere: either way
+// within the rounding of the unfused form. LLVM 14 names it __builtin_wasm_fma_f64x2 and encodes it
+// with the proposal's old opcode; wasm/relaxed_simd_opcodes.mjs renumbers it after the link. Natively
+// -ffp-contract (spectrum/fma_contract.h) fuses the plain expression already.
+inline vd madd(vd a, vd b, vd c) {
+#if defined(__wasm_relaxed_simd__) && WS_SIMD_BYTES == 16
+  return __builtin_wasm_fma_f64x2(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
 inline double hsum(vd v) {
   double s = 0;
   for (int i = 0; i < kLanes; ++i) s += v[i];

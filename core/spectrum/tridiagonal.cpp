@@ -50,8 +50,8 @@ void symv_columns(const double* a, int64_t lda, int64_t k, const double* v, doub
       vd yi = simd::load(y + r0 + i);
       for (int q = 0; q < 4; ++q) {
         const vd ac = simd::load(col[q] + r0 + i);
-        yi += ac * vc[q];
-        s[q] += ac * vi;
+        yi = simd::madd(ac, vc[q], yi);
+        s[q] = simd::madd(ac, vi, s[q]);
       }
       simd::store(y + r0 + i, yi);
     }

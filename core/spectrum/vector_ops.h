@@ -13,8 +13,8 @@ inline double dot(const double* x, const double* y, int64_t n) {
   simd::vd s0{}, s1{};
   int64_t i = 0;
   for (; i + 2 * L <= n; i += 2 * L) {
-    s0 += simd::load(x + i) * simd::load(y + i);
-    s1 += simd::load(x + i + L) * simd::load(y + i + L);
+    s0 = simd::madd(simd::load(x + i), simd::load(y + i), s0);
+    s1 = simd::madd(simd::load(x + i + L), simd::load(y + i + L), s1);
   }
   double s = simd::hsum(s0 + s1);
   for (; i < n; ++i) s += x[i] * y[i];
@@ -25,7 +25,7 @@ inline void axpy(double alpha, const double* x, double* y, int64_t n) {
   constexpr int L = simd::kLanes;
   const simd::vd va = simd::splat(alpha);
   int64_t i = 0;
-  for (; i + L <= n; i += L) simd::store(y + i, simd::load(y + i) + va * simd::load(x + i));
+  for (; i + L <= n; i += L) simd::store(y + i, simd::madd(va, simd::load(x + i), simd::load(y + i)));
   for (; i < n; ++i) y[i] += alpha * x[i];
 }
 

@@ -54,7 +54,7 @@ describe('engine, isolated (mt)', () => {
     const from = s.requests.length;
     await s.page.reload();
     await s.page.waitForFunction(() => document.body.dataset.engineStatus === 'ready');
-    wasmRequests = () => s.requests.slice(from).filter(u => /weightscope-mt\.wasm$/.test(u)).length;
+    wasmRequests = () => s.requests.slice(from).filter(u => /weightscope-fma\.wasm$/.test(u)).length;
   });
   after(async () => { await s?.close(); });
 
@@ -62,7 +62,7 @@ describe('engine, isolated (mt)', () => {
     // No file chosen yet: the worker is up and its module compiled.
     assert.equal(await body(s.page, 'engineStatus'), 'ready');
     assert.equal(await body(s.page, 'state'), 'idle');
-    assert.equal(await body(s.page, 'engine'), 'mt');
+    assert.equal(await body(s.page, 'engine'), 'fma');
     assert.equal(wasmRequests(), 1, 'the wasm build was fetched before any file');
     assert.deepEqual(await s.page.evaluate(() => window.__posted), [{ type: 'init', run: null }]);
     assert.deepEqual(await s.page.evaluate(() => window.__received.map(m => m.type)), ['ready']);

@@ -10,7 +10,8 @@ import { launch } from './static-host.mjs';
 export const SCREENSHOTS = join(ROOT, 'tests/browser/screenshots');
 mkdirSync(SCREENSHOTS, { recursive: true });
 
-export async function openPage({ isolation, serviceWorkers = 'block' }) {
+// query: the page address's query, e.g. '?wasm=mt' to ask for a build other than the default.
+export async function openPage({ isolation, serviceWorkers = 'block', query = '' }) {
   const server = await startServer({ port: 0, isolation });
   const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await launch();
@@ -22,7 +23,7 @@ export async function openPage({ isolation, serviceWorkers = 'block' }) {
   const consoleErrors = [];
   page.on('console', m => { if (m.type() === 'error') consoleErrors.push(m.text()); });
   page.on('pageerror', e => consoleErrors.push(String(e)));
-  await page.goto(base);
+  await page.goto(base + query);
   await page.waitForFunction(() => document.body.dataset.engine);
   return {
     page, context, base, requests, consoleErrors,

@@ -14,7 +14,7 @@ test('after one visit the page loads and analyzes a file offline', async () => {
     await s.page.waitForFunction(() => navigator.serviceWorker.controller && document.body.dataset.engine);
     await s.context.setOffline(true);
     await s.page.reload();
-    await s.page.waitForFunction(() => document.body.dataset.engine === 'mt');
+    await s.page.waitForFunction(() => document.body.dataset.engine === 'fma');
     assert.equal(await s.page.evaluate(() => navigator.onLine), false);
     assert.equal(await analyzeFiles(s.page, fixtureFiles()[0]), 'done');
     assert.ok((await tableRows(s.page)).length > 10);

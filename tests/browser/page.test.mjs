@@ -1,4 +1,4 @@
-// The page in Chromium, with cross-origin isolation (threaded build) and without (single-threaded):
+// The page in Chromium, with cross-origin isolation (the threaded builds, fma and mt) and without (st):
 // every fixture gives the native CLI's layers, shards + index work, each plot kind draws data, the
 // downloads parse and match, bad files show a readable error and the page stays usable, Cancel
 // stops a run within a second, and no request leaves the page's own origin.
@@ -40,12 +40,13 @@ function sparseHugeModel() {
                            { name: 'small.weight', shape: [64, 48], data }]);
 }
 
-for (const isolation of [true, false]) {
-  const mode = isolation ? 'isolated (mt)' : 'not isolated (st)';
-  const variant = isolation ? 'mt' : 'st';
+// Chromium runs relaxed SIMD, so an isolated page loads the fma build; '?wasm=mt' asks for the
+// threaded build without it (what browsers without relaxed SIMD get).
+for (const [isolation, variant, query] of [[true, 'fma', ''], [true, 'mt', '?wasm=mt'], [false, 'st', '']]) {
+  const mode = isolation ? `isolated (${variant})` : 'not isolated (st)';
   describe(`page, ${mode}`, () => {
     let s;
-    before(async () => { s = await openPage({ isolation }); });
+    before(async () => { s = await openPage({ isolation, query }); });
     after(async () => { await s?.close(); });
 
     test('loads the build that matches cross-origin isolation', async () => {
@@ -54,6 +55,7 @@ for (const isolation of [true, false]) {
       assert.equal(coi, isolation);
       assert.equal(engine, variant);
       assert.match(text, isolation ? /threads/ : /single thread/);
+      assert.equal(/fused multiply-add/.test(text), variant === 'fma');
     });
 
     for (const path of fixtureFiles()) {
@@ -118,7 +120,7 @@ for (const isolation of [true, false]) {
         return n;
       }));
       for (const n of inked) assert.ok(n > 50, 'plot has drawn data');
-      if (isolation) {
+      if (variant === 'fma') {
         await s.page.screenshot({ path: join(SCREENSHOTS, 'report.png'), fullPage: false });
         const figs = await s.page.$$('#layer-plots figure');
         for (let i = 0; i < figs.length; ++i) await figs[i].screenshot({ path: join(SCREENSHOTS, `plot-${kinds[i][0]}.png`) });
@@ -244,7 +246,7 @@ for (const isolation of [true, false]) {
                                    runs, { timeout: 120000 });
       const rows = await tableRows(s.page);
       assert.deepEqual(rows.map(r => r.name), nativeReport(fixtureFiles().find(f => f.includes('ppocrv4'))).layers.map(l => l.name));
-      if (isolation) {
+      if (variant === 'fma') {
         await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-full.png'), fullPage: true });
         await s.page.evaluate(() => document.querySelector('#report').scrollIntoView());
         await s.page.screenshot({ path: join(SCREENSHOTS, 'demo-report.png') });

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, fstatSync,
          writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +76,9 @@ export function wasmBuildDir(variant) {
 
 // Loads a wasm variant in node. The wasm bytes are passed in: this Emscripten's loader would
 // otherwise hand a file path to Node 20's global fetch.
+// Node 20's V8 runs relaxed SIMD (the fma variant) only behind a flag; Chromium ships it.
 export async function loadModule(variant, threads = 2) {
+  if (variant === 'fma') v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const dir = wasmBuildDir(variant);
   const require = createRequire(join(dir, 'x.js'));
   const factory = require(join(dir, `weightscope-${variant}.js`));

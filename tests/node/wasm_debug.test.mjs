@@ -129,11 +129,11 @@ function checkShape(name, object, where, except = []) {
 }
 
 describe('wasm/weightscope.d.ts', () => {
-  const variants = ['debug', 'st', 'mt'].filter(haveWasm);
+  const variants = ['debug', 'st', 'mt', 'fma'].filter(haveWasm);
 
   test('declares the factories the builds define, and the glue reads each factory option', () => {
     const glue = variants.map(v => readFileSync(join(wasmBuildDir(v), `weightscope-${v}.js`), 'utf8'));
-    const names = { debug: 'WeightscopeDebug', st: 'WeightscopeST', mt: 'WeightscopeMT' };
+    const names = { debug: 'WeightscopeDebug', st: 'WeightscopeST', mt: 'WeightscopeMT', fma: 'WeightscopeFMA' };
     variants.forEach((v, i) => {
       assert.ok(dts.globals.includes(names[v]), `declares ${names[v]}`);
       assert.match(glue[i], new RegExp(`var ${names[v]}\\s*=`), `weightscope-${v}.js defines ${names[v]}`);

@@ -1,4 +1,4 @@
-// The wasm builds (single-threaded and threaded) give the native CLI's results on every fixture,
+// The wasm builds (single-threaded, threaded, threaded with relaxed-SIMD FMA) give the native CLI's results on every fixture,
 // on a sharded copy (shards + index), and turn bad input into a readable JS error.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { analyzeWithModule, closeFiles, compareReports, fixtureFiles, loadModule
 
 after(closeFiles);
 
-for (const [variant, threads] of [['st', 1], ['mt', 4]]) {
+for (const [variant, threads] of [['st', 1], ['mt', 4], ['fma', 4]]) {
   describe(`wasm ${variant}`, () => {
     let module;
     before(async () => { module = await loadModule(variant, threads); });

@@ -31,8 +31,9 @@ function showEngine() {
   store.subscribe(({ engine: { status, variant, threads, loaded } }) => {
     setText(label,
       status === 'ready' || (status === 'loading' && loaded)
-        ? (variant === 'mt' ? `WebAssembly, SIMD + ${threads} threads (cross-origin isolated)`
-                            : 'WebAssembly, SIMD, single thread (page not cross-origin isolated)')
+        ? (variant === 'fma' ? `WebAssembly, SIMD with fused multiply-add + ${threads} threads (cross-origin isolated)`
+           : variant === 'mt' ? `WebAssembly, SIMD + ${threads} threads (cross-origin isolated)`
+           : 'WebAssembly, SIMD, single thread (page not cross-origin isolated)')
         : status === 'off' ? 'not loaded (a shared report needs no WebAssembly; it loads when you open a model)'
         : status === 'failed' ? 'could not be loaded' : 'loading\u2026');
   });

@@ -28,12 +28,30 @@
 // went in the run: {messages, deserialize, handle} (ms reading each message's data and in its
 // handlers, i.e. the store and all that renders from it; layout and paint come after).
 
-// Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages.
+// Threads need SharedArrayBuffer, which browsers give only to cross-origin isolated pages. With
+// threads, the fma build where the engine runs relaxed SIMD (f64x2.relaxed_madd: fused multiply-add
+// in the kernels), else mt. `?wasm=mt|fma|st` in the page's address picks one the browser can run
+// (to compare builds, or to step around one).
+const RELAXED_MADD_PROBE = new Uint8Array([
+  0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,            // \0asm, version 1
+  1, 5, 1, 0x60, 0, 1, 0x7b,                  // type: () -> v128
+  3, 2, 1, 0,                                 // one function of that type
+  10, 0x3d, 1, 0x3b, 0,                       // code: one body of 59 bytes, no locals
+  ...[0, 1, 2].flatMap(() => [0xfd, 0x0c, ...new Array(16).fill(0)]),  // three v128.const 0
+  0xfd, 0x87, 0x02, 0x0b,                     // f64x2.relaxed_madd, end
+]);
+export function relaxedSimd(wasm = globalThis.WebAssembly) {
+  try { return wasm?.validate(RELAXED_MADD_PROBE) === true; } catch { return false; }
+}
+
 export function pickBuild(scope = self) {
   const threaded = scope.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
-  return threaded
-    ? { variant: 'mt', threads: Math.max(1, Math.min(scope.navigator?.hardwareConcurrency || 4, 16)) }
-    : { variant: 'st', threads: 1 };
+  const threads = Math.max(1, Math.min(scope.navigator?.hardwareConcurrency || 4, 16));
+  const fma = relaxedSimd(scope.WebAssembly);
+  const asked = new URLSearchParams(scope.location?.search ?? '').get('wasm');
+  const runnable = { fma: threaded && fma, mt: threaded, st: true };
+  const variant = runnable[asked] ? asked : threaded ? (fma ? 'fma' : 'mt') : 'st';
+  return { variant, threads: variant === 'st' ? 1 : threads };
 }
 
 const defaultSpawn = variant => new Worker(new URL('./worker.js', import.meta.url), { name: `weightscope-${variant}` });

@@ -13,7 +13,7 @@ let ready = null;
 function load(variant, poolSize) {
   const script = new URL(`weightscope-${variant}.js`, WASM_DIR).href;
   importScripts(script);
-  const factory = variant === 'mt' ? self.WeightscopeMT : self.WeightscopeST;
+  const factory = { mt: self.WeightscopeMT, fma: self.WeightscopeFMA, st: self.WeightscopeST }[variant];
   return factory({
     locateFile: path => new URL(path, WASM_DIR).href,
     mainScriptUrlOrBlob: script,
