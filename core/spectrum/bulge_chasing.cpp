@@ -111,10 +111,13 @@ void band_to_tridiagonal(const double* a, int64_t n, int64_t lda, int64_t b, dou
     for (int64_t i = 0; i < sweeps; ++i) progress[i].store(0);
     std::atomic<int64_t> next{0};
     const int threads = n >= 512 ? pool.size() : 1;
+    // One call per sweep through a pointer the inliners cannot see through: in wasm, a loop over
+    // all sweeps inside one call would run V8's baseline code throughout (see dynamic_for).
+    void (*volatile run_sweep)(Band&, int64_t, std::atomic<int64_t>&, const std::atomic<int64_t>*, double*) = &sweep;
     pool.parallel_for(threads, [&](int64_t, int64_t) {
       std::vector<double> work(static_cast<size_t>(3 * b));
       for (int64_t i; (i = next.fetch_add(1)) < sweeps;)
-        sweep(band, i, progress[i], i > 0 ? &progress[i - 1] : nullptr, work.data());
+        run_sweep(band, i, progress[i], i > 0 ? &progress[i - 1] : nullptr, work.data());
     });
   }
   for (int64_t i = 0; i < n; ++i) d[i] = *band.col(i, i);
