@@ -240,7 +240,7 @@ def print_case(case, res):
         ld = po["load"]
         print(f"  {'worker start + wasm compile (before the drop)':48s} {'-':>9s} {'-':>9s} {fmt(ld['total'] / 1e3):>9s}"
               f"   page scripts {ld['page_scripts'] / 1e3:.3f}, worker spawn {ld['worker_spawn'] / 1e3:.3f},"
-              f" glue + compile + threads {ld['compile'] / 1e3:.3f}; build {po.get('variant')}")
+              f" glue + compile + threads + warm-up run {ld['compile'] / 1e3:.3f}; build {po.get('variant')}")
     for key, label in CORE_PHASES:
         if key == "randomize" and not nt.get(key, 0) > 1e-3:
             continue
