@@ -10,7 +10,7 @@
 //   {type: 'job', job, kind: 'vectors'|'latent', models, index, threads, options, layer: JSON text}
 //                                                                 work on one layer of a finished run
 // Worker -> page (every message of a run carries its request's `run` id):
-//   {type: 'ready', variant, threads}                             the module is compiled
+//   {type: 'ready', variant, threads}                             the module is compiled and warmed up (worker.js)
 //   {type: 'model', run, model}                                   the report's model (no layers yet)
 //   {type: 'progress', run, done, total, bytesDone, totalBytes, current, elapsed, phase?, fraction?}
 //                                                                 phase, fraction: inside a long step
